@@ -1,0 +1,86 @@
+"""The typed environment schema: every setting Yiwang reads from the environment, in one place.
+
+Defaults give the embedded set-up (SQLite under ``var/``); ``YIWANG_ENV=production`` makes the
+values a real deployment must choose itself required, and start-up stops with a message naming
+each missing one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+# src/yiwang/config/env.py -> repository root
+BASE_DIR = Path(__file__).resolve().parents[3]
+
+SCHEMA: dict[str, tuple[type, object]] = {
+    "YIWANG_ENV": (str, "development"),
+    "DEBUG": (bool, False),
+    "SECRET_KEY": (str, ""),
+    "ALLOWED_HOSTS": (list, ["127.0.0.1", "localhost", "[::1]", "testserver"]),
+    "CSRF_TRUSTED_ORIGINS": (list, []),
+    "DATABASE_URL": (str, ""),
+    "REDIS_URL": (str, ""),
+    "VAR_DIR": (str, str(BASE_DIR / "var")),
+    "USE_TLS": (bool, False),
+    "TRUSTED_PROXY_COUNT": (int, 0),
+    "LOGIN_MAX_FAILURES": (int, 5),
+    "LOGIN_LOCKOUT_MINUTES": (int, 15),
+    "SESSION_IDLE_MINUTES": (int, 30),
+    "AUDIT_RETENTION_DAYS": (int, 180),
+    "RATE_LIMIT_LOGIN": (str, "10/m"),
+    "RATE_LIMIT_ANONYMOUS": (str, "120/m"),
+    "API_TOKEN_DAYS": (int, 365),
+    "WEB_CONCURRENCY": (int, 0),
+    "LANGUAGE_CODE": (str, "zh-hans"),
+    "TIME_ZONE": (str, "Asia/Shanghai"),
+    "LOG_LEVEL": (str, "INFO"),
+}
+
+# What a production deployment must set itself; the embedded defaults are not safe there.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+
+# The legal floor for keeping audit records (Cybersecurity Law art. 21: at least six months).
+AUDIT_RETENTION_FLOOR_DAYS = 180
+
+env = environ.Env(**SCHEMA)  # type: ignore[arg-type]
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def check_production(environment: environ.Env) -> None:
+    """Stop start-up when a production deployment leaves a required value unset."""
+    if environment("YIWANG_ENV") != "production":
+        return
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not environment.str(name, default="")]
+    if missing:
+        raise ImproperlyConfigured(
+            "YIWANG_ENV=production needs these settings in the environment or .env: "
+            + ", ".join(missing)
+            + " (see .env.example)."
+        )
+    if environment.bool("DEBUG"):
+        raise ImproperlyConfigured("DEBUG must be false when YIWANG_ENV=production.")
+
+
+def check_audit_retention(days: int) -> int:
+    if days < AUDIT_RETENTION_FLOOR_DAYS:
+        raise ImproperlyConfigured(
+            f"AUDIT_RETENTION_DAYS={days} is below the legal floor of "
+            f"{AUDIT_RETENTION_FLOOR_DAYS} days (Cybersecurity Law art. 21)."
+        )
+    return days
+
+
+def embedded_secret_key(var_dir: Path) -> str:
+    """A per-installation key kept under var/, so sessions survive a restart of the demo."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

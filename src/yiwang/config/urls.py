@@ -1,0 +1,13 @@
+"""The URL map: the web pages, the REST API under /api/v1/, the admin, and language switching."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from yiwang.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("yiwang.web.urls")),
+]

@@ -1,0 +1,175 @@
+"""Writing and verifying the hash-chained audit log.
+
+``record_audit()`` is the only way a record is written. Callers are services, inside their own
+``transaction.atomic()``, so the record commits or rolls back with the change it describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from yiwang.core import context
+from yiwang.core.choices import AuditResult
+from yiwang.core.models import AuditChainHead, AuditRecord
+
+GENESIS_HASH = "0" * 64
+PURGE_ACTION = "audit.purged"
+
+
+def _jsonable(value: Any) -> Any:
+    """What the JSON column will hand back, so the hash of a stored record can be recomputed."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _content(record: AuditRecord) -> dict[str, Any]:
+    created = record.created_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return {
+        "created_at": created,
+        "actor_id": record.actor_id,
+        "actor_username": record.actor_username,
+        "action": record.action,
+        "object_type": record.object_type,
+        "object_id": record.object_id,
+        "object_repr": record.object_repr,
+        "before": record.before,
+        "after": record.after,
+        "result": record.result,
+        "request_id": record.request_id,
+        "client_address": record.client_address,
+    }
+
+
+def compute_hash(record: AuditRecord) -> str:
+    canonical = json.dumps(
+        _content(record), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256((record.previous_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def record_audit(
+    action: str,
+    *,
+    actor: Any | None,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    result: str = AuditResult.SUCCESS,
+) -> AuditRecord:
+    """Append one record to the audit chain, in the caller's transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    actor_obj = actor if actor is not None and getattr(actor, "pk", None) else None
+    ctx = context.current()
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        record = AuditRecord(
+            created_at=timezone.now(),
+            actor=actor_obj,
+            actor_username=getattr(actor, "username", "") or "",
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            before=_jsonable(before),
+            after=_jsonable(after),
+            result=result,
+            request_id=ctx.request_id,
+            client_address=ctx.client_address,
+            previous_hash=head.last_hash,
+        )
+        record.entry_hash = compute_hash(record)
+        record.save()
+        head.last_hash = record.entry_hash
+        head.last_record_id = record.pk
+        head.save(update_fields=["last_hash", "last_record_id"])
+    return record
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken_id is None
+
+
+def verify_chain(progress: Callable[[int], None] | None = None) -> VerifyResult:
+    """Walk the whole chain in order; name the first record whose links or content do not hold.
+
+    A chain that starts after a retention purge is anchored by the ``audit.purged`` record that
+    the purge wrote, which names the last hash it removed.
+    """
+    purge_anchors = {
+        (r.after or {}).get("last_hash")
+        for r in AuditRecord.objects.filter(action=PURGE_ACTION).only("after")
+    }
+    expected_previous: str | None = None
+    checked = 0
+    for record in _iterate():
+        if expected_previous is None:
+            if record.previous_hash != GENESIS_HASH and record.previous_hash not in purge_anchors:
+                return VerifyResult(checked, record.pk, "the chain does not start at its origin")
+        elif record.previous_hash != expected_previous:
+            return VerifyResult(checked, record.pk, "link to the previous record is broken")
+        if compute_hash(record) != record.entry_hash:
+            return VerifyResult(checked, record.pk, "content does not match its hash")
+        expected_previous = record.entry_hash
+        checked += 1
+        if progress is not None:
+            progress(1)
+    head = AuditChainHead.objects.get(pk=1)
+    if checked and head.last_hash != expected_previous:
+        return VerifyResult(checked, head.last_record_id, "records after the last one are missing")
+    return VerifyResult(checked)
+
+
+def _iterate() -> Iterator[AuditRecord]:
+    last_id = 0
+    while True:
+        batch = list(AuditRecord.objects.filter(id__gt=last_id).order_by("id")[:2000])
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].pk
+
+
+def purge_expired(*, actor: Any | None, now: datetime | None = None) -> int:
+    """Remove records older than AUDIT_RETENTION_DAYS, leaving an anchor for verification."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    with transaction.atomic():
+        expired = AuditRecord.objects.filter(created_at__lt=cutoff).order_by("-id")
+        last = expired.first()
+        if last is None:
+            return 0
+        count = expired.count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {AuditRecord._meta.db_table} WHERE id <= %s", [last.pk]
+            )
+        record_audit(
+            PURGE_ACTION,
+            actor=actor,
+            object_type="core.auditrecord",
+            after={"through_id": last.pk, "last_hash": last.entry_hash, "count": count},
+        )
+    return count

@@ -1,0 +1,163 @@
+"""Scoped reads in one place (NetBox's RestrictedQuerySet, Zulip's access_*_by_id).
+
+``scope_of(user)`` turns a user's role assignments into a ``Scope``; every model's
+``visible_to(user)`` asks the scope to narrow its queryset. Fetch-by-id goes through
+``get_visible_or_404`` so "not yours" and "does not exist" look the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from yiwang.core.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+# Roles whose business reads cover the whole territory of their assignment's region.
+_REGIONAL_ROLES = {"city_dispatcher", "county_dispatcher", "town_dispatcher", "leader"}
+# Roles whose reads are city-wide by the nature of the work.
+_CITYWIDE_ROLES = {"hotline_agent", "data_steward", "auditor", "system_admin"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may read."""
+
+    everything: bool = False
+    region_paths: tuple[str, ...] = ()
+    department_ids: frozenset[int] = frozenset()
+    grid_ids: frozenset[int] = frozenset()
+    public_directory: bool = False
+    reads_audit: bool = False
+    reads_people: bool = False
+    user_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def _paths_q(self, column: str) -> Q | None:
+        if not self.region_paths:
+            return None
+        return reduce(or_, (Q(**{f"{column}__startswith": p}) for p in self.region_paths))
+
+    def regions(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.everything:
+            return qs
+        conditions = [q for q in (self._paths_q("path"),) if q is not None]
+        if self.public_directory:
+            conditions.append(Q(level__in=("city", "county", "town")))
+        if self.grid_ids:
+            conditions.append(Q(town_grids__id__in=self.grid_ids))
+        return _any(qs, conditions)
+
+    def grids(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.everything:
+            return qs
+        conditions = [q for q in (self._paths_q("path"),) if q is not None]
+        if self.grid_ids:
+            conditions.append(Q(id__in=self.grid_ids))
+        return _any(qs, conditions)
+
+    def departments(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.everything or self.public_directory:
+            return qs
+        conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
+        if self.department_ids:
+            conditions.append(Q(id__in=self.department_ids) | Q(parent_id__in=self.department_ids))
+        return _any(qs, conditions)
+
+    def centers(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.everything:
+            return qs
+        conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
+        return _any(qs, conditions)
+
+    def people(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if self.everything or self.reads_people:
+            return qs
+        conditions: list[Q] = [Q(id=self.user_id)] if self.user_id else []
+        paths = self._paths_q("role_assignments__region__path")
+        if paths is not None:
+            conditions.append(paths)
+        if self.department_ids:
+            conditions.append(Q(role_assignments__department_id__in=self.department_ids))
+        return _any(qs, conditions)
+
+
+def _any(qs: QuerySet[Any], conditions: list[Q]) -> QuerySet[Any]:
+    if not conditions:
+        return qs.none()
+    return qs.filter(reduce(or_, conditions)).distinct()
+
+
+NOBODY = Scope()
+
+
+def roles_of(user: Any) -> frozenset[str]:
+    return scope_of(user).roles
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's read scope, computed once per user object (i.e. once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_yiwang_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute(user)
+    user._yiwang_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop a cached scope after the user's roles change."""
+    if hasattr(user, "_yiwang_scope"):
+        del user._yiwang_scope
+
+
+def _compute(user: Any) -> Scope:
+    from yiwang.org.models import RoleAssignment
+
+    assignments = list(
+        RoleAssignment.objects.filter(user=user)
+        .select_related("region", "department", "center__region")
+        .prefetch_related("grids")
+    )
+    roles = frozenset(a.role for a in assignments)
+    everything = bool(user.is_superuser) or bool(roles & _CITYWIDE_ROLES)
+    paths: list[str] = []
+    departments: set[int] = set()
+    grids: set[int] = set()
+    for a in assignments:
+        region = a.region
+        if a.role in _REGIONAL_ROLES and region is not None:
+            if region.level == "city":
+                everything = True
+            paths.append(region.path)
+        elif a.role in ("dept_handler", "dept_liaison") and a.department is not None:
+            departments.add(a.department.pk)
+        elif a.role == "grid_worker":
+            grids.update(g.pk for g in a.grids.all())
+    return Scope(
+        everything=everything,
+        region_paths=tuple(sorted(set(paths))),
+        department_ids=frozenset(departments),
+        grid_ids=frozenset(grids),
+        public_directory="citizen" in roles,
+        reads_audit=bool(user.is_superuser) or bool(roles & {"auditor", "audit_admin"}),
+        reads_people=bool(roles & {"security_admin"}),
+        user_id=user.pk,
+        roles=roles,
+    )
+
+
+def get_visible_or_404(qs: QuerySet[M], user: Any, **lookup: Any) -> M:
+    """Fetch one object through the user's scope; out of scope is the same 404 as missing."""
+    visible = qs.visible_to(user)  # type: ignore[attr-defined]
+    try:
+        return visible.get(**lookup)
+    except qs.model.DoesNotExist as exc:
+        raise NotFound(f"{qs.model._meta.verbose_name} not found") from exc
