@@ -82,8 +82,13 @@ def sign_in(request: HttpRequest, *, username: str, password: str) -> User:
     if known is not None and known.is_locked:
         assert known.locked_until is not None
         with transaction.atomic():
-            record_audit("auth.login", actor=known, obj=known, result=AuditResult.DENIED,
-                         after={"reason": "locked"})
+            record_audit(
+                "auth.login",
+                actor=known,
+                obj=known,
+                result=AuditResult.DENIED,
+                after={"reason": "locked"},
+            )
         raise AccountLocked(known.locked_until)
     user = authenticate(request, username=username, password=password)
     if user is None:
@@ -103,8 +108,12 @@ def _register_failure(user: User | None, username: str) -> None:
     with transaction.atomic():
         if user is None:
             record_audit(
-                "auth.login", actor=None, object_type="accounts.user", object_repr=username[:150],
-                result=AuditResult.FAILURE, after={"reason": "unknown user"},
+                "auth.login",
+                actor=None,
+                object_type="accounts.user",
+                object_repr=username[:150],
+                result=AuditResult.FAILURE,
+                after={"reason": "unknown user"},
             )
             return
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -156,7 +165,9 @@ def create_token(
             user=user, name=name[:64], prefix=prefix, digest=_digest(secret), expires_at=expires
         )
         record_audit(
-            "accounts.token_created", actor=actor, obj=token,
+            "accounts.token_created",
+            actor=actor,
+            obj=token,
             after={"user": user.username, "prefix": prefix, "expires_at": expires},
         )
     return token, secret
@@ -168,7 +179,9 @@ def revoke_token(token: ApiToken, *, actor: Any | None) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record_audit("accounts.token_revoked", actor=actor, obj=token, after={"prefix": token.prefix})
+        record_audit(
+            "accounts.token_revoked", actor=actor, obj=token, after={"prefix": token.prefix}
+        )
     return token
 
 
@@ -181,12 +194,10 @@ def revoke_token_by_prefix(prefix: str, *, actor: Any | None) -> ApiToken:
 
 def user_for_token(secret: str) -> User | None:
     """The active user a bearer token belongs to, or None; notes its use at most once a minute."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = (
-        ApiToken.objects.active().select_related("user").filter(digest=_digest(secret)).first()
-    )
+    token = ApiToken.objects.active().select_related("user").filter(digest=_digest(secret)).first()
     if token is None or not token.user.is_active or token.user.is_locked:
         return None
     now = timezone.now()

@@ -21,7 +21,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
     return api.create_response(request, error_body(code, message, details), status=status)
 
 
@@ -55,9 +57,16 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED,
-            404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT, 429: ErrorCode.RATE_LIMITED}
-    return _error(request, exc.status_code, code.get(exc.status_code, ErrorCode.BAD_REQUEST), str(exc))
+    code = {
+        401: ErrorCode.UNAUTHENTICATED,
+        403: ErrorCode.PERMISSION_DENIED,
+        404: ErrorCode.NOT_FOUND,
+        409: ErrorCode.CONFLICT,
+        429: ErrorCode.RATE_LIMITED,
+    }
+    return _error(
+        request, exc.status_code, code.get(exc.status_code, ErrorCode.BAD_REQUEST), str(exc)
+    )
 
 
 @api.exception_handler(Exception)
@@ -66,6 +75,14 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
     logging.getLogger("yiwang.api").exception("unhandled error in %s", request.path)
     return _error(request, 500, ErrorCode.SERVER_ERROR, "Internal error; it has been logged.")
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    from django.http import JsonResponse
+
+    body = error_body(ErrorCode.NOT_FOUND, f"No API endpoint at {request.path}.")
+    return JsonResponse(body, status=404)
 
 
 def _register_routers() -> None:

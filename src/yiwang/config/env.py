@@ -46,7 +46,7 @@ REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
 # The legal floor for keeping audit records (Cybersecurity Law art. 21: at least six months).
 AUDIT_RETENTION_FLOOR_DAYS = 180
 
-env = environ.Env(**SCHEMA)  # type: ignore[arg-type]
+env = environ.Env(**SCHEMA)
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "yiwang.geo",
     "yiwang.org",
     "yiwang.web",
+    "yiwang.demo",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache: shared between server workers (rate limits, lockout windows) ---
 if env("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_URL"),
+        }
     }
 else:
     CACHES = {
@@ -117,7 +121,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "yiwang.accounts.validators.CharacterClassValidator"},
@@ -135,6 +142,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 API_TOKEN_DAYS: int = env("API_TOKEN_DAYS")
+WEB_CONCURRENCY: int = env("WEB_CONCURRENCY")
 
 # --- security headers ---
 USE_TLS: bool = env("USE_TLS")

@@ -1,12 +1,13 @@
 """The URL map: the web pages, the REST API under /api/v1/, the admin, and language switching."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from yiwang.config.api import api
+from yiwang.config.api import api, api_not_found
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.web.urls")),

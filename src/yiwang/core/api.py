@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 import yiwang
 
@@ -18,7 +18,7 @@ class HealthSchema(Schema):
 
 
 @router.get("/health", response={200: HealthSchema, 503: HealthSchema}, auth=None)
-def health(request: HttpRequest) -> tuple[int, HealthSchema]:
+def health(request: HttpRequest) -> Status:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -27,4 +27,4 @@ def health(request: HttpRequest) -> tuple[int, HealthSchema]:
         database = "unavailable"
     status = "ok" if database == "ok" else "degraded"
     code = 200 if database == "ok" else 503
-    return code, HealthSchema(status=status, database=database, version=yiwang.__version__)
+    return Status(code, HealthSchema(status=status, database=database, version=yiwang.__version__))

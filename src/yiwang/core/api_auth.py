@@ -28,3 +28,8 @@ class SessionAuth(APIKeyCookie):
         if user is not None and user.is_authenticated:
             return user
         return None
+
+
+def request_user(request: HttpRequest) -> Any:
+    """The authenticated user of an API request (token or session)."""
+    return getattr(request, "auth", None) or request.user

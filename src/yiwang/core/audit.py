@@ -163,9 +163,7 @@ def purge_expired(*, actor: Any | None, now: datetime | None = None) -> int:
             return 0
         count = expired.count()
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {AuditRecord._meta.db_table} WHERE id <= %s", [last.pk]
-            )
+            cursor.execute(f"DELETE FROM {AuditRecord._meta.db_table} WHERE id <= %s", [last.pk])
         record_audit(
             PURGE_ACTION,
             actor=actor,

@@ -34,7 +34,9 @@ def current() -> RequestContext:
 
 
 @contextmanager
-def request_context(request_id: str | None = None, client_address: str = "") -> Iterator[RequestContext]:
+def request_context(
+    request_id: str | None = None, client_address: str = ""
+) -> Iterator[RequestContext]:
     ctx = RequestContext(request_id=request_id or new_request_id(), client_address=client_address)
     token = _current.set(ctx)
     try:

@@ -61,7 +61,9 @@ class AnonymousRateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META
-        if anonymous and not allow(f"anon:{client_address(request)}", settings.RATE_LIMIT_ANONYMOUS):
+        if anonymous and not allow(
+            f"anon:{client_address(request)}", settings.RATE_LIMIT_ANONYMOUS
+        ):
             return too_many_requests(request)
         return self.get_response(request)
 

@@ -19,7 +19,7 @@ class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit records are append-only")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("audit records are append-only")
 
     def visible_to(self, user: Any) -> AuditRecordQuerySet:

@@ -12,11 +12,13 @@ from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from yiwang.core.errors import NotFound
 
 M = TypeVar("M", bound=Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 # Roles whose business reads cover the whole territory of their assignment's region.
 _REGIONAL_ROLES = {"city_dispatcher", "county_dispatcher", "town_dispatcher", "leader"}
@@ -43,7 +45,7 @@ class Scope:
             return None
         return reduce(or_, (Q(**{f"{column}__startswith": p}) for p in self.region_paths))
 
-    def regions(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+    def regions(self, qs: QS) -> QS:
         if self.everything:
             return qs
         conditions = [q for q in (self._paths_q("path"),) if q is not None]
@@ -53,7 +55,7 @@ class Scope:
             conditions.append(Q(town_grids__id__in=self.grid_ids))
         return _any(qs, conditions)
 
-    def grids(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+    def grids(self, qs: QS) -> QS:
         if self.everything:
             return qs
         conditions = [q for q in (self._paths_q("path"),) if q is not None]
@@ -61,7 +63,7 @@ class Scope:
             conditions.append(Q(id__in=self.grid_ids))
         return _any(qs, conditions)
 
-    def departments(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+    def departments(self, qs: QS) -> QS:
         if self.everything or self.public_directory:
             return qs
         conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
@@ -69,13 +71,13 @@ class Scope:
             conditions.append(Q(id__in=self.department_ids) | Q(parent_id__in=self.department_ids))
         return _any(qs, conditions)
 
-    def centers(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+    def centers(self, qs: QS) -> QS:
         if self.everything:
             return qs
         conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
         return _any(qs, conditions)
 
-    def people(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+    def people(self, qs: QS) -> QS:
         if self.everything or self.reads_people:
             return qs
         conditions: list[Q] = [Q(id=self.user_id)] if self.user_id else []
@@ -87,7 +89,7 @@ class Scope:
         return _any(qs, conditions)
 
 
-def _any(qs: QuerySet[Any], conditions: list[Q]) -> QuerySet[Any]:
+def _any(qs: QS, conditions: list[Q]) -> QS:
     if not conditions:
         return qs.none()
     return qs.filter(reduce(or_, conditions)).distinct()
@@ -159,5 +161,30 @@ def get_visible_or_404(qs: QuerySet[M], user: Any, **lookup: Any) -> M:
     visible = qs.visible_to(user)  # type: ignore[attr-defined]
     try:
         return visible.get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise NotFound(f"{qs.model._meta.verbose_name} not found") from exc
+
+
+def describe_scope(user: Any) -> str:
+    """A one-line description of what the user may read, for people to see."""
+    scope = scope_of(user)
+    if scope.everything:
+        return "city-wide"
+    parts: list[str] = []
+    if scope.region_paths:
+        from yiwang.geo.models import Region
+
+        parts += list(
+            Region.objects.filter(path__in=scope.region_paths).values_list("name", flat=True)
+        )
+    if scope.department_ids:
+        from yiwang.org.models import Department
+
+        parts += list(
+            Department.objects.filter(id__in=scope.department_ids).values_list("name", flat=True)
+        )
+    if scope.grid_ids:
+        parts.append(f"{len(scope.grid_ids)} grids")
+    if scope.public_directory:
+        parts.append("public directory")
+    return ", ".join(parts) or "none"

@@ -76,7 +76,9 @@ class Grid(models.Model):
     code = models.CharField(_("code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=16, choices=GridKind.choices, db_index=True)
-    site_type = models.CharField(_("site type"), max_length=24, choices=SiteType.choices, blank=True)
+    site_type = models.CharField(
+        _("site type"), max_length=24, choices=SiteType.choices, blank=True
+    )
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="county_grids")
     town = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="town_grids")
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="grids")

@@ -44,7 +44,9 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="department_name_unique_in_region")
+            models.UniqueConstraint(
+                fields=["region", "name"], name="department_name_unique_in_region"
+            )
         ]
 
     def __str__(self) -> str:
@@ -114,7 +116,11 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("Where the role applies; derived from the center or department when set."),
     )
     center = models.ForeignKey(
@@ -130,7 +136,9 @@ class RoleAssignment(models.Model):
         ordering = ["user", "role"]
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="one_assignment_per_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="one_assignment_per_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"

@@ -1,0 +1,69 @@
+"""``yiwang demo load`` and ``yiwang demo accounts``."""
+
+from __future__ import annotations
+
+from typing import IO, Any, cast
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.table import Table
+
+from yiwang.core.context import request_context
+from yiwang.core.errors import DomainError
+from yiwang.core.progress import progress_bar
+from yiwang.core.scoping import describe_scope
+from yiwang.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from yiwang.demo.services import DEFAULT_SEED, SCALES, demo_loaded, load_demo
+from yiwang.org.choices import Role
+
+
+class Command(BaseCommand):
+    help = "Load the Nantong-scale demo data, or list the demo accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        load = sub.add_parser("load", help="generate and store the demo city")
+        load.add_argument("--scale", choices=list(SCALES), default="full")
+        load.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        load.add_argument("--password", default=DEMO_PASSWORD)
+        load.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
+        sub.add_parser("accounts", help="print the demo logins and their scope")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(file=cast(IO[str], self.stdout), highlight=False)
+        if options["action"] == "load":
+            if demo_loaded():
+                if options["if_empty"]:
+                    console.print("Demo data already loaded; keeping it.")
+                    return
+                raise CommandError("The database already holds a city; use a fresh database.")
+            with request_context(client_address="cli"), progress_bar(console) as report:
+                try:
+                    result = load_demo(
+                        scale=options["scale"],
+                        seed=options["seed"],
+                        password=options["password"],
+                        progress=report,
+                    )
+                except DomainError as exc:
+                    raise CommandError(exc.message) from exc
+            console.print(
+                f"Loaded {result.regions} regions, {result.grids} grids, "
+                f"{result.accounts} demo accounts."
+            )
+            return
+        print_accounts(console)
+
+
+def print_accounts(console: Console, password: str = DEMO_PASSWORD) -> None:
+    from yiwang.accounts.models import User
+
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])
+    }
+    table = Table("login", "role", "scope", title=f"Demo accounts — password: {password}")
+    for account in DEMO_ACCOUNTS:
+        user = users.get(account.username)
+        scope = describe_scope(user) if user else "(not created)"
+        table.add_row(account.username, str(Role(account.role).label), scope)
+    console.print(table)

@@ -1,0 +1,47 @@
+"""Shared test set-up: per-test cache, plain static storage, and helpers to make people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+DEMO_TEST_PASSWORD = "Test-Passw0rd!"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests render templates without running collectstatic, and must not share rate-limit
+    # counters with a running server's file cache.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    """``make_user("alice")`` — an account created through the real service."""
+    from yiwang.accounts.services import create_user
+
+    def _make(username: str, *, password: str = DEMO_TEST_PASSWORD, **fields: Any) -> Any:
+        return create_user(actor=None, username=username, password=password, **fields)
+
+    return _make
