@@ -36,3 +36,13 @@ def test_audit_retention_cannot_go_below_the_legal_floor() -> None:
     with pytest.raises(ImproperlyConfigured, match="180"):
         check_audit_retention(90)
     assert check_audit_retention(365) == 365
+
+
+def test_env_example_lists_every_setting() -> None:
+    import re
+
+    from yiwang.config.env import BASE_DIR
+
+    text = (BASE_DIR / ".env.example").read_text()
+    missing = [name for name in SCHEMA if not re.search(rf"^{name}=", text, re.MULTILINE)]
+    assert missing == []

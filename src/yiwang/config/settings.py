@@ -19,6 +19,8 @@ check_production(env)
 YIWANG_ENV: str = env("YIWANG_ENV")
 DEBUG: bool = env("DEBUG")
 VAR_DIR = Path(env("VAR_DIR"))
+if not VAR_DIR.is_absolute():
+    VAR_DIR = BASE_DIR / VAR_DIR
 SECRET_KEY: str = env("SECRET_KEY") or embedded_secret_key(VAR_DIR)
 ALLOWED_HOSTS: list[str] = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env("CSRF_TRUSTED_ORIGINS")
