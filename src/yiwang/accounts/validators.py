@@ -20,9 +20,7 @@ class CharacterClassValidator:
         ]
         if sum(classes) < 3:
             raise ValidationError(
-                _(
-                    "The password must mix at least three of: lower case, upper case, digits, symbols."
-                ),
+                _("Use at least three of: lower case, upper case, digits, symbols."),
                 code="password_too_simple",
             )
 

@@ -116,7 +116,10 @@ else:
 
 # --- accounts and sessions ---
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "yiwang.accounts.backends.LockoutModelBackend",
+    "yiwang.accounts.permissions.RolePermissionBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

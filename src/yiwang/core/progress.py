@@ -11,8 +11,8 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
-    TextColumn,
     TaskID,
+    TextColumn,
     TimeElapsedColumn,
 )
 
