@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 ensure_venv base
 export PORT="${PORT:-8000}"
+export DEMO_LOGIN_HINT="${DEMO_LOGIN_HINT-演示账号见启动输出或 README，密码 Yiwang@2026 · Demo logins: see the README, password Yiwang@2026}"
 log "Preparing the database (var/yiwang.sqlite3)"
 .venv/bin/yiwang migrate --noinput -v 0
 .venv/bin/yiwang demo load --if-empty

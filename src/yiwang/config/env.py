@@ -38,6 +38,7 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "LANGUAGE_CODE": (str, "zh-hans"),
     "TIME_ZONE": (str, "Asia/Shanghai"),
     "LOG_LEVEL": (str, "INFO"),
+    "DEMO_LOGIN_HINT": (str, ""),
 }
 
 # What a production deployment must set itself; the embedded defaults are not safe there.

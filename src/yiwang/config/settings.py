@@ -147,6 +147,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 API_TOKEN_DAYS: int = env("API_TOKEN_DAYS")
+# Shown under the login form of a demo installation (scripts/start.sh sets it); empty in production.
+DEMO_LOGIN_HINT: str = env("DEMO_LOGIN_HINT")
 WEB_CONCURRENCY: int = env("WEB_CONCURRENCY")
 
 # --- security headers ---

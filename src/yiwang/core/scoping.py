@@ -167,24 +167,28 @@ def get_visible_or_404(qs: QuerySet[M], user: Any, **lookup: Any) -> M:
 
 def describe_scope(user: Any) -> str:
     """A one-line description of what the user may read, for people to see."""
+    from django.utils.translation import gettext as _
+
     scope = scope_of(user)
-    if scope.everything:
-        return "city-wide"
     parts: list[str] = []
-    if scope.region_paths:
+    if scope.everything:
+        parts.append(_("city-wide"))
+    if scope.region_paths and not scope.everything:
         from yiwang.geo.models import Region
 
-        parts += list(
-            Region.objects.filter(path__in=scope.region_paths).values_list("name", flat=True)
-        )
+        regions = Region.objects.filter(path__in=scope.region_paths).order_by("code")
+        parts += list(regions.values_list("name", flat=True))
     if scope.department_ids:
         from yiwang.org.models import Department
 
-        parts += list(
-            Department.objects.filter(id__in=scope.department_ids).values_list("name", flat=True)
-        )
+        departments = Department.objects.filter(id__in=scope.department_ids).order_by("code")
+        parts += list(departments.values_list("name", flat=True))
     if scope.grid_ids:
-        parts.append(f"{len(scope.grid_ids)} grids")
+        parts.append(_("%(count)d grids") % {"count": len(scope.grid_ids)})
     if scope.public_directory:
-        parts.append("public directory")
-    return ", ".join(parts) or "none"
+        parts.append(_("public directory"))
+    if scope.reads_people:
+        parts.append(_("people and roles"))
+    if scope.reads_audit:
+        parts.append(_("audit log"))
+    return ", ".join(parts) or _("nothing")

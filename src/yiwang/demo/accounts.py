@@ -85,7 +85,7 @@ def create_demo_accounts(*, actor: Any | None, password: str = DEMO_PASSWORD) ->
             password=password,
             full_name=account.full_name,
             phone=account.phone,
-            email=f"{account.username}@demo.yiwang.local",
+            email=f"{account.username}@nantong.example",
         )
         assign_role(user, account.role, actor=actor, **places.get(account.role, {}))
         users.append(user)
