@@ -372,9 +372,10 @@ def test_home_counts_only_what_a_county_dispatcher_may_see(
     counts = response.context["counts"]
     assert (counts.counties, counts.towns, counts.communities) == (1, 2, 2)
     assert (counts.comprehensive_grids, counts.special_grids) == (3, 1)
-    assert (counts.city_departments, counts.county_departments) == (0, 1)
-    assert (counts.city_centers, counts.county_centers, counts.town_centers) == (0, 1, 2)
-    assert (counts.stationed_departments, counts.stationed_staff) == (1, 2)
+    # Plus the city's departments and center above it, where it escalates to.
+    assert (counts.city_departments, counts.county_departments) == (1, 1)
+    assert (counts.city_centers, counts.county_centers, counts.town_centers) == (1, 1, 2)
+    assert (counts.stationed_departments, counts.stationed_staff) == (2, 5)
     assert [row.name for row in response.context["county_rows"]] == ["崇川区"]
 
     html = response.content.decode()

@@ -34,6 +34,9 @@ class Scope:
     region_paths: tuple[str, ...] = ()
     department_ids: frozenset[int] = frozenset()
     grid_ids: frozenset[int] = frozenset()
+    # Regions above the user's own (and a grid worker's town): their centers and departments
+    # are whom the user escalates and dispatches to, so they are visible as single nodes.
+    upward_paths: tuple[str, ...] = ()
     public_directory: bool = False
     reads_audit: bool = False
     reads_people: bool = False
@@ -44,6 +47,12 @@ class Scope:
         if not self.region_paths:
             return None
         return reduce(or_, (Q(**{f"{column}__startswith": p}) for p in self.region_paths))
+
+    def _subtree_and_ancestors(self, column: str) -> list[Q]:
+        conditions = [q for q in (self._paths_q(column),) if q is not None]
+        if self.upward_paths:
+            conditions.append(Q(**{f"{column}__in": self.upward_paths}))
+        return conditions
 
     def regions(self, qs: QS) -> QS:
         if self.everything:
@@ -66,16 +75,18 @@ class Scope:
     def departments(self, qs: QS) -> QS:
         if self.everything or self.public_directory:
             return qs
-        conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
+        # A county or town dispatches to the departments of the tiers above it, too.
+        conditions = self._subtree_and_ancestors("region__path")
         if self.department_ids:
             conditions.append(Q(id__in=self.department_ids) | Q(parent_id__in=self.department_ids))
         return _any(qs, conditions)
 
     def centers(self, qs: QS) -> QS:
-        if self.everything:
+        # Departments and citizens deal with centers everywhere; regional roles see their
+        # own subtree and the centers above them.
+        if self.everything or self.public_directory or self.department_ids:
             return qs
-        conditions = [q for q in (self._paths_q("region__path"),) if q is not None]
-        return _any(qs, conditions)
+        return _any(qs, self._subtree_and_ancestors("region__path"))
 
     def people(self, qs: QS) -> QS:
         if self.everything or self.reads_people:
@@ -87,6 +98,12 @@ class Scope:
         if self.department_ids:
             conditions.append(Q(role_assignments__department_id__in=self.department_ids))
         return _any(qs, conditions)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """"320600/320613/320613001/" -> ["320600/", "320600/320613/"]."""
+    codes = path.strip("/").split("/")
+    return ["/".join(codes[:n]) + "/" for n in range(1, len(codes))]
 
 
 def _any(qs: QS, conditions: list[Q]) -> QS:
@@ -126,11 +143,11 @@ def _compute(user: Any) -> Scope:
     assignments = list(
         RoleAssignment.objects.filter(user=user)
         .select_related("region", "department", "center__region")
-        .prefetch_related("grids")
     )
     roles = frozenset(a.role for a in assignments)
     everything = bool(user.is_superuser) or bool(roles & _CITYWIDE_ROLES)
     paths: list[str] = []
+    upward: set[str] = set()
     departments: set[int] = set()
     grids: set[int] = set()
     for a in assignments:
@@ -142,12 +159,17 @@ def _compute(user: Any) -> Scope:
         elif a.role in ("dept_handler", "dept_liaison") and a.department is not None:
             departments.add(a.department.pk)
         elif a.role == "grid_worker":
-            grids.update(g.pk for g in a.grids.all())
+            grids.update(a.grids.values_list("id", flat=True))
+            if region is not None:
+                upward.update([region.path, *_ancestor_paths(region.path)])
+    for path in paths:
+        upward.update(_ancestor_paths(path))
     return Scope(
         everything=everything,
         region_paths=tuple(sorted(set(paths))),
         department_ids=frozenset(departments),
         grid_ids=frozenset(grids),
+        upward_paths=tuple(sorted(upward)),
         public_directory="citizen" in roles,
         reads_audit=bool(user.is_superuser) or bool(roles & {"auditor", "audit_admin"}),
         reads_people=bool(roles & {"security_admin"}),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from yiwang.core.audit import record_audit
@@ -13,7 +15,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.core.scoping import forget_scope
 from yiwang.geo.models import Grid, Region
 from yiwang.org.choices import ADMIN_ROLES, DEPARTMENT_ROLES, DISPATCHER_ROLES, Role
-from yiwang.org.models import CommandCenter, Department, RoleAssignment
+from yiwang.org.models import CommandCenter, Department, RoleAssignment, Stationing
 
 
 def check_separation_of_duties(current: Iterable[str], new_role: str) -> None:
@@ -63,6 +65,11 @@ def assign_role(
     elif role in DEPARTMENT_ROLES:
         if department is None:
             raise ValidationFailed(_("A department role needs a department."), field="department")
+        if not department.is_active:
+            raise ValidationFailed(
+                _("%(department)s is no longer active.") % {"department": department.name},
+                field="department",
+            )
         region = department.region
     elif role == Role.GRID_WORKER:
         if not grid_list:
@@ -70,6 +77,13 @@ def assign_role(
         region = grid_list[0].town
     elif role == Role.LEADER and region is None:
         raise ValidationFailed(_("A leader needs the region they lead."), field="region")
+    # Keep only the places this role uses, so scope is never derived from a stray field.
+    if role not in DISPATCHER_ROLES:
+        center = None
+    if role not in DEPARTMENT_ROLES:
+        department = None
+    if role != Role.GRID_WORKER:
+        grid_list = []
 
     with transaction.atomic():
         held = list(
@@ -107,5 +121,80 @@ def remove_role(user: Any, role: str, *, actor: Any | None) -> None:
     with transaction.atomic():
         deleted, _rows = RoleAssignment.objects.filter(user=user, role=role).delete()
         if deleted:
+            still_admin = RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).exists()
+            if user.is_staff and not still_admin and not user.is_superuser:
+                user.is_staff = False
+                user.save(update_fields=["is_staff"])
             record_audit("org.role_removed", actor=actor, obj=user, before={"role": role})
     forget_scope(user)
+
+
+# --- operators' edits of the organisation (the admin site calls these) ----------------------
+
+
+def _save_audited(obj: Model, *, actor: Any | None, changed: Iterable[str], label: str) -> Model:
+    """Validate and save one organisation record, writing what changed to the audit log."""
+    concrete = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+    fields = sorted(set(changed) & set(concrete))
+    created = obj.pk is None
+    if not created and not fields:
+        return obj
+    try:
+        obj.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), details=exc.message_dict) from exc
+    with transaction.atomic():
+        before = None
+        if not created:
+            old = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            before = {f: old.serializable_value(f) for f in fields}
+        obj.save(update_fields=None if created else fields)
+        names = fields or concrete
+        record_audit(
+            f"org.{label}_{'created' if created else 'updated'}",
+            actor=actor,
+            obj=obj,
+            before=before,
+            after={f: obj.serializable_value(f) for f in names},
+        )
+    return obj
+
+
+def save_department(
+    department: Department, *, actor: Any | None, changed: Iterable[str] = ()
+) -> Department:
+    """Create a department, or save the fields named in ``changed``, with an audit record."""
+    _save_audited(department, actor=actor, changed=changed, label="department")
+    return department
+
+
+def save_command_center(
+    center: CommandCenter, *, actor: Any | None, changed: Iterable[str] = ()
+) -> CommandCenter:
+    """Create a command center, or save the fields named in ``changed``, with an audit record."""
+    _save_audited(center, actor=actor, changed=changed, label="center")
+    return center
+
+
+def save_stationing(
+    stationing: Stationing, *, actor: Any | None, changed: Iterable[str] = ()
+) -> Stationing:
+    """Station a department in a center (部门进驻), or change its staff, with an audit record."""
+    _save_audited(stationing, actor=actor, changed=changed, label="stationing")
+    return stationing
+
+
+def remove_stationing(stationing: Stationing, *, actor: Any | None) -> None:
+    """Withdraw a department from a center, with an audit record."""
+    with transaction.atomic():
+        record_audit(
+            "org.stationing_removed",
+            actor=actor,
+            obj=stationing,
+            before={
+                "center": stationing.center_id,
+                "department": stationing.department_id,
+                "staff_count": stationing.staff_count,
+            },
+        )
+        stationing.delete()
