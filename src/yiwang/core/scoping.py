@@ -101,7 +101,7 @@ class Scope:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    """"320600/320613/320613001/" -> ["320600/", "320600/320613/"]."""
+    """Ancestors of a path: 320600/320613/320613001/ -> 320600/ and 320600/320613/."""
     codes = path.strip("/").split("/")
     return ["/".join(codes[:n]) + "/" for n in range(1, len(codes))]
 
@@ -141,8 +141,9 @@ def _compute(user: Any) -> Scope:
     from yiwang.org.models import RoleAssignment
 
     assignments = list(
-        RoleAssignment.objects.filter(user=user)
-        .select_related("region", "department", "center__region")
+        RoleAssignment.objects.filter(user=user).select_related(
+            "region", "department", "center__region"
+        )
     )
     roles = frozenset(a.role for a in assignments)
     everything = bool(user.is_superuser) or bool(roles & _CITYWIDE_ROLES)

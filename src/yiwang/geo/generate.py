@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,12 +65,17 @@ class FunctionalZone:
 
 FUNCTIONAL_ZONES: tuple[FunctionalZone, ...] = (
     # South-east of the urban core, between 崇川区 and 通州区 (about 105 km²).
-    FunctionalZone("320671", "南通经济技术开发区", (120.95, 31.90, 121.05, 32.00), ("320612", "320613")),
+    FunctionalZone(
+        "320671", "南通经济技术开发区", (120.95, 31.90, 121.05, 32.00), ("320612", "320613")
+    ),
     # Along the Yangtze south of the city. The published county boundaries run to the middle
     # of the river, so the rectangle includes river frontage; taken from 崇川区 and 海门区 only
     # (about 103 km²).
-    FunctionalZone("320672", "苏锡通科技产业园区", (121.00, 31.80, 121.12, 31.90), ("320613", "320614")),
-    # On the coast where 通州区 meets 海门区 (about 200 km²).
+    FunctionalZone(
+        "320672", "苏锡通科技产业园区", (121.00, 31.80, 121.12, 31.90), ("320613", "320614")
+    ),
+    # On the coast where 通州区 meets 海门区; with the corner of 通州区 that the rectangle cuts
+    # off east of it (about 216 km²).
     FunctionalZone("320673", "通州湾示范区", (121.32, 32.06, 121.48, 32.18), ("320612", "320614")),
 )
 
@@ -100,6 +105,8 @@ SITE_NAMES: dict[str, tuple[str, ...]] = {
     SiteType.SCENIC_AREA: ("湿地公园", "风景区", "生态园"),
     SiteType.PORT: ("港区码头", "渔港", "作业区码头"),
 }
+# Donor land cut off by a zone's rectangle, smaller than this, joins the zone.
+MAX_CUT_OFF_KM2 = 50.0
 SITE_RADIUS_M = (150.0, 600.0)
 # A special grid covers at most this share of the comprehensive grid it lies in.
 SITE_MAX_SHARE = 0.4
@@ -165,10 +172,12 @@ def generate_nantong(
 ) -> Geography:
     """Nantong's 10 county-level regions with synthetic towns, communities and grids.
 
-    Deterministic in ``seed`` and the totals; the towns depend only on ``seed`` and
-    ``towns_total``, so a small test geography has the same towns as the full one.
+    Deterministic in ``seed`` and the totals. Each town, community and grid layout draws from
+    its own random stream, so the towns depend only on ``seed`` and ``towns_total``: a small
+    test geography has the same towns as the full one (up to the last 1e-6° of rounding).
+    Raises ValueError for totals that cannot be honoured.
     """
-    counties = _county_regions()
+    counties = list(_county_regions())
     # Every zone gets at least 2 towns and every other county at least 1.
     fewest_towns = len(counties) + len(FUNCTIONAL_ZONES)
     if towns_total < fewest_towns:
@@ -178,9 +187,6 @@ def generate_nantong(
     if special_total < 0:
         raise ValueError("special_total must not be negative")
 
-    city = RegionSpec(
-        CITY_CODE, CITY_NAME, RegionLevel.CITY, RegionKind.CITY, None, _city_geometry(), False
-    )
     towns = _towns(seed, counties, towns_total)
     grid_counts = allocate(_areas(t.geometry for t in towns), comprehensive_total, minimum=1)
     communities: list[RegionSpec] = []
@@ -190,9 +196,48 @@ def generate_nantong(
         communities += town_communities
         for community, n in zip(town_communities, per_community, strict=True):
             grids += _comprehensive_grids(seed, community, int(n))
-    grids += _special_grids(seed, grids, communities, special_total)
+    grids = _clean_coverage(grids)
+    # Every region is the union of the grids below it, so each level tiles the next exactly.
+    communities = _unions(communities, grids, lambda g: g.community_code)
+    towns = _unions(towns, communities, lambda c: c.parent_code)
+    counties_ = _unions(counties, towns, lambda t: t.parent_code)
+    city = RegionSpec(
+        CITY_CODE,
+        CITY_NAME,
+        RegionLevel.CITY,
+        RegionKind.CITY,
+        None,
+        _union([c.geometry for c in counties_]),
+        False,
+    )
+    grids += _special_grids(seed, grids, communities, towns, special_total)
     grids.sort(key=lambda g: g.code)
-    return Geography(regions=(city, *counties, *towns, *communities), grids=tuple(grids))
+    return Geography(regions=(city, *counties_, *towns, *communities), grids=tuple(grids))
+
+
+def _clean_coverage(grids: list[GridSpec]) -> list[GridSpec]:
+    """Make neighbouring grids share identical edges, then put them on the storage grid.
+
+    Cells clipped to different parents meet along the parents' border with vertices that only
+    one side has; rounding such a vertex would open a sliver. ``coverage_clean`` nodes the
+    whole coverage first, so rounding moves both sides of every edge alike.
+    """
+    geoms = np.array([g.geometry for g in grids], dtype=object)
+    cleaned = snap_all(shapely.coverage_clean(geoms))
+    return [replace(g, geometry=polygonal(geom)) for g, geom in zip(grids, cleaned, strict=True)]
+
+
+def _unions(
+    parents: Sequence[RegionSpec], children: Sequence[Any], parent_of: Callable[[Any], Any]
+) -> list[RegionSpec]:
+    members: dict[str, list[BaseGeometry]] = {}
+    for child in children:
+        members.setdefault(parent_of(child), []).append(child.geometry)
+    return [replace(p, geometry=_union(members[p.code])) for p in parents]
+
+
+def _union(geoms: list[BaseGeometry]) -> BaseGeometry:
+    return polygonal(shapely.coverage_union_all(np.array(geoms, dtype=object)))
 
 
 # --- counties and functional zones ---------------------------------------------------------
@@ -208,10 +253,6 @@ def _source_features() -> dict[str, tuple[str, BaseGeometry]]:
         geom = shapely.from_geojson(json.dumps(feature["geometry"]))
         out[str(props["adcode"])] = (str(props["name"]), snap(polygonal(geom)))
     return out
-
-
-def _city_geometry() -> BaseGeometry:
-    return _source_features()[CITY_CODE][1]
 
 
 @cache
@@ -230,18 +271,35 @@ def _county_regions() -> tuple[RegionSpec, ...]:
         rect = shapely.box(*zone.bounds)
         donors = shapely.union_all([geoms[d] for d in zone.donors])
         zone_geom = snap(polygonal(shapely.difference(shapely.intersection(rect, donors), carved)))
+        for donor in zone.donors:
+            rest = snap(polygonal(shapely.difference(geoms[donor], zone_geom)))
+            # A sliver of the donor cut off by the rectangle joins the zone.
+            parts = sorted(shapely.get_parts(rest), key=lambda p: -p.area)
+            cut_off = [
+                p
+                for p in parts[1:]
+                if shapely.intersection(p.boundary, zone_geom.boundary).length > 0
+                and float(area_km2([p])[0]) < MAX_CUT_OFF_KM2
+            ]
+            if cut_off:
+                zone_geom = snap(polygonal(shapely.union_all([zone_geom, *cut_off])))
+                rest = snap(polygonal(shapely.difference(geoms[donor], zone_geom)))
+            geoms[donor] = rest
         zones[zone.code] = zone_geom
         carved = shapely.union(carved, zone_geom)
-        for donor in zone.donors:
-            geoms[donor] = snap(polygonal(shapely.difference(geoms[donor], zone_geom)))
     specs = [
         RegionSpec(code, source[code][0], RegionLevel.COUNTY, kind, CITY_CODE, geoms[code], False)
         for code, kind in COUNTY_KINDS.items()
     ]
     specs += [
         RegionSpec(
-            z.code, z.name, RegionLevel.COUNTY, RegionKind.FUNCTIONAL_ZONE, CITY_CODE,
-            zones[z.code], True,
+            z.code,
+            z.name,
+            RegionLevel.COUNTY,
+            RegionKind.FUNCTIONAL_ZONE,
+            CITY_CODE,
+            zones[z.code],
+            True,
         )
         for z in FUNCTIONAL_ZONES
     ]
@@ -323,7 +381,11 @@ def _comprehensive_grids(seed: int, community: RegionSpec, n: int) -> list[GridS
 
 
 def _special_grids(
-    seed: int, comprehensive: Sequence[GridSpec], communities: Sequence[RegionSpec], total: int
+    seed: int,
+    comprehensive: Sequence[GridSpec],
+    communities: Sequence[RegionSpec],
+    towns: Sequence[RegionSpec],
+    total: int,
 ) -> list[GridSpec]:
     """Small sites (a disc of 150–600 m, at most 40% of its grid) inside comprehensive grids."""
     if total == 0:
@@ -344,6 +406,7 @@ def _special_grids(
     sites = snap_all(shapely.intersection(discs, host_geoms))
 
     stem_of = {c.code: c.name.removesuffix("社区").removesuffix("村") for c in communities}
+    stem_of |= {t.code: t.name.removesuffix("街道").removesuffix("镇") for t in towns}
     sequence: dict[str, int] = {}
     used_names: set[str] = set()
     out: list[GridSpec] = []
@@ -355,11 +418,15 @@ def _special_grids(
             raise ValueError(f"community {community} would hold more than 499 special grids")
         site_type = site_types[types[i]]
         options = SITE_NAMES[site_type]
-        site_name = stem_of[community] + options[patterns[i] % len(options)]
+        suffix = options[patterns[i] % len(options)]
+        # "<village><site>", else "<town><village><site>", else numbered: unique in the city.
+        site_name = stem_of[community] + suffix
+        if site_name in used_names:
+            site_name = stem_of[community[:9]] + site_name
         base, k = site_name, 1
         while site_name in used_names:
             k += 1
-            site_name = f"{base}{k}号"
+            site_name = f"{base}（{k}）"
         used_names.add(site_name)
         out.append(
             GridSpec(
@@ -392,7 +459,7 @@ def _discs(centres: np.ndarray, radii_m: np.ndarray, vertices: int = 24) -> np.n
 def partition(geom: BaseGeometry, n: int, rng: np.random.Generator) -> list[BaseGeometry]:
     """Split ``geom`` into ``n`` cells that tile it: Voronoi cells of seeded points, relaxed
     twice towards their centroids (Lloyd) so sizes even out, clipped to ``geom``, numbered
-    north to south, then west to east."""
+    north to south, then west to east. Full precision: the caller cleans and rounds."""
     if n <= 1:
         return [geom]
     points = _points_inside(geom, n, rng)
@@ -400,7 +467,7 @@ def partition(geom: BaseGeometry, n: int, rng: np.random.Generator) -> list[Base
     for _ in range(LLOYD_ITERATIONS):
         points = _inner_centroids(geom, cells)
         cells = _voronoi_cells(geom, points)
-    cells = snap_all(cells)
+    cells = _merge_fragments(cells)
     centroids = shapely.get_coordinates(shapely.centroid(cells))
     order = np.lexsort((np.round(centroids[:, 0], 4), -np.round(centroids[:, 1], 2)))
     return [polygonal(cells[i]) for i in order]
@@ -412,6 +479,33 @@ def _voronoi_cells(geom: BaseGeometry, points: np.ndarray) -> np.ndarray:
     if len(parts) != len(points):
         raise ValueError("coincident seed points; try another seed")
     return shapely.intersection(parts, geom)
+
+
+def _merge_fragments(cells: np.ndarray) -> np.ndarray:
+    """Give each cell's stray pieces to the neighbour they share the longest border with.
+
+    A convex Voronoi cell clipped to a concave parent can fall apart; a town or grid in two
+    pieces a bay apart looks wrong on a map. Pieces that border no other cell (islands) stay.
+    """
+    cells = np.array(cells, dtype=object)
+    boundaries = shapely.boundary(cells)
+    for i in range(len(cells)):
+        parts = sorted(shapely.get_parts(cells[i]), key=lambda p: -p.area)
+        if len(parts) < 2:
+            continue
+        keep = [parts[0]]
+        for part in parts[1:]:
+            shared = shapely.length(shapely.intersection(part.boundary, boundaries))
+            shared[i] = 0.0
+            j = int(np.argmax(shared))
+            if shared[j] > 0:
+                cells[j] = polygonal(shapely.union(cells[j], part))
+                boundaries[j] = cells[j].boundary
+            else:
+                keep.append(part)
+        cells[i] = keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
+        boundaries[i] = cells[i].boundary
+    return cells
 
 
 def _inner_centroids(geom: BaseGeometry, cells: np.ndarray) -> np.ndarray:
