@@ -1,4 +1,4 @@
-"""The demo city as a new user meets it: one account per role, each with the scope it should have."""
+"""The demo city as a new user meets it: one account per role, each with its own scope."""
 
 from typing import Any
 
