@@ -5,12 +5,12 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone
 
+from tests.conftest import DEMO_TEST_PASSWORD
 from yiwang.accounts.models import User
 from yiwang.accounts.services import AccountLocked, InvalidCredentials, create_user, sign_in
 from yiwang.config import settings as configured
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.models import AuditRecord
-from tests.conftest import DEMO_TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
