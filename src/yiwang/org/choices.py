@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Tier(models.TextChoices):
-    CITY = "city", _("City")
-    COUNTY = "county", _("County")
-    TOWN = "town", _("Town")
-    GRID = "grid", _("Grid")
+    CITY = "city", pgettext_lazy("tier", "City")
+    COUNTY = "county", pgettext_lazy("tier", "County")
+    TOWN = "town", pgettext_lazy("tier", "Town")
+    GRID = "grid", pgettext_lazy("tier", "Grid")
 
 
 class DepartmentKind(models.TextChoices):
