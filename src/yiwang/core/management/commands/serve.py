@@ -58,6 +58,8 @@ def run_gunicorn(*, bind: str, workers: int, timeout: int) -> None:
                 "accesslog": "-",
                 "errorlog": "-",
                 "forwarded_allow_ips": "127.0.0.1" if settings.TRUSTED_PROXY_COUNT else "",
+                # One server per machine is not assumed: no shared control socket in $HOME.
+                "control_socket_disable": True,
                 "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
             }
             for key, value in config.items():
