@@ -58,13 +58,11 @@ def _browser_database_url() -> str:
 
 
 def _yiwang(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", *args],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    result = subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", *args], env=env, capture_output=True, text=True
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"yiwang {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
 @pytest.fixture(scope="session")

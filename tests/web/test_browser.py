@@ -102,3 +102,20 @@ def test_sign_out_ends_the_session(page: Any, live_yiwang: LiveServer) -> None:
     page.wait_for_load_state("networkidle")
     page.goto(f"{live_yiwang.url}/")
     assert "/login/" in page.url
+
+
+def test_system_admin_manages_departments_in_the_admin(page: Any, live_yiwang: LiveServer) -> None:
+    page.goto(f"{live_yiwang.url}/admin/login/?next=/admin/org/department/")
+    page.fill("input[name=username]", "system_admin")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/admin/org/department/")
+    assert "南通市公安局" in page.locator("#result_list").inner_text()
+    assert page.js_errors == []
+
+
+def test_api_docs_render_without_a_cdn(page: Any, live_yiwang: LiveServer) -> None:
+    page.goto(f"{live_yiwang.url}/api/v1/docs")
+    page.get_by_text("/api/v1/geo/locate").first.wait_for(timeout=15000)
+    assert page.js_errors == []

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from yiwang.config.api import api, api_not_found
+from yiwang.web.views import favicon
 
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on pages that name none (the admin's, for one).
+    path("favicon.ico", favicon),
     path("", include("yiwang.web.urls")),
 ]

@@ -127,3 +127,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "scope": overview.scope_summary(user, assignments),
     }
     return render(request, "web/home.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, for one)."""
+    from django.templatetags.static import static
+
+    return HttpResponseRedirect(static("web/favicon.svg"))
