@@ -39,6 +39,15 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "TIME_ZONE": (str, "Asia/Shanghai"),
     "LOG_LEVEL": (str, "INFO"),
     "DEMO_LOGIN_HINT": (str, ""),
+    "OPEN311_JURISDICTION": (str, "nantong.gov.cn"),
+    "OPEN311_CONTACT": (str, "南通市12345政务服务便民热线 · 12345"),
+    "OPEN311_KEY_SERVICE": (str, "Ask the command center's system administrator for an api_key."),
+    "OPEN311_RATE_LIMIT": (str, "600/m"),
+    "KPI_RESPONSE_HOURS": (int, 24),
+    "WORK_CALENDAR_EXTRA_HOLIDAYS": (list, []),
+    "WORK_CALENDAR_EXTRA_WORKDAYS": (list, []),
+    "WORK_CALENDAR_EXTRA_FILE": (str, ""),
+    "KPI_BASICALLY_SATISFIED_COUNTS": (bool, True),
 }
 
 # What a production deployment must set itself; the embedded defaults are not safe there.
