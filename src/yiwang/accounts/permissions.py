@@ -18,6 +18,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             for a in _VIEW_CHANGE_ADD
         }
         | {"org.view_roleassignment"}
+        | {f"workorders.{a}_{m}" for m in ("category", "dispatchrule") for a in _VIEW_CHANGE_ADD}
     ),
     "security_admin": frozenset(
         {

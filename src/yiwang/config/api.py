@@ -90,11 +90,17 @@ def _register_routers() -> None:
     from yiwang.core.api import router as core_router
     from yiwang.geo.api import router as geo_router
     from yiwang.org.api import router as org_router
+    from yiwang.workorders.api import router as workorders_router
+    from yiwang.workorders.kpi_api import router as kpi_router
+    from yiwang.workorders.taxonomy_api import router as taxonomy_router
 
     api.add_router("", core_router)
     api.add_router("", accounts_router)
     api.add_router("", geo_router)
     api.add_router("", org_router)
+    api.add_router("", taxonomy_router)
+    api.add_router("", workorders_router)
+    api.add_router("", kpi_router)
 
 
 _register_routers()

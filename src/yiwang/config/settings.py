@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "yiwang.geo",
     "yiwang.org",
     "yiwang.web",
+    "yiwang.workorders",
+    "yiwang.intake",
     "yiwang.demo",
 ]
 
@@ -175,6 +177,34 @@ if USE_TLS:
 # --- rate limits: "N/s|m|h" ---
 RATE_LIMIT_LOGIN: str = env("RATE_LIMIT_LOGIN")
 RATE_LIMIT_ANONYMOUS: str = env("RATE_LIMIT_ANONYMOUS")
+
+# --- Open311 GeoReport v2 (/open311/v2/) ---
+OPEN311_JURISDICTION: str = env("OPEN311_JURISDICTION")
+OPEN311_CONTACT: str = env("OPEN311_CONTACT")
+OPEN311_KEY_SERVICE: str = env("OPEN311_KEY_SERVICE")
+OPEN311_RATE_LIMIT: str = env("OPEN311_RATE_LIMIT")
+
+# --- work orders (DOMAIN.md §3). Time limits per request type and "emergency" as JSON
+# {"complaint": [15, "working_days"], ...} over the defaults in workorders/deadlines.py; the
+# window for returning an order as JSON [1, "working_days"] ---
+if env("WORKORDERS_TIME_LIMITS"):
+    WORKORDERS_TIME_LIMITS = env.json("WORKORDERS_TIME_LIMITS")
+if env("WORKORDERS_RETURN_WINDOW"):
+    WORKORDERS_RETURN_WINDOW = env.json("WORKORDERS_RETURN_WINDOW")
+WORKORDERS_GRID_INTAKE_TIER: str = env("WORKORDERS_GRID_INTAKE_TIER")
+WORKORDERS_AUTO_DISPATCH: bool = env("WORKORDERS_AUTO_DISPATCH")
+SLA_PAUSE_DURING_EXTENSION: bool = env("SLA_PAUSE_DURING_EXTENSION")
+
+# --- working-time calendar for SLAs (core.workcalendar; docs/sla-calendar.md): dates the
+# official calendar does not know yet (next year's holidays before the library has them) ---
+WORK_CALENDAR_EXTRA_HOLIDAYS: list[str] = env("WORK_CALENDAR_EXTRA_HOLIDAYS")
+WORK_CALENDAR_EXTRA_WORKDAYS: list[str] = env("WORK_CALENDAR_EXTRA_WORKDAYS")
+WORK_CALENDAR_EXTRA_FILE: str = env("WORK_CALENDAR_EXTRA_FILE")
+
+# --- KPIs (DOMAIN.md §5): a unit acknowledging within N hours counts as responsive;
+# whether 基本满意 counts toward 满意率 ---
+KPI_RESPONSE_HOURS: int = env("KPI_RESPONSE_HOURS")
+KPI_BASICALLY_SATISFIED_COUNTS: bool = env("KPI_BASICALLY_SATISFIED_COUNTS")
 
 # --- audit ---
 AUDIT_RETENTION_DAYS = check_audit_retention(env("AUDIT_RETENTION_DAYS"))

@@ -9,6 +9,7 @@ from yiwang.web.views import favicon
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
+    path("open311/v2/", include("yiwang.intake.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name none (the admin's, for one).

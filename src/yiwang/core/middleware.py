@@ -61,6 +61,8 @@ class AnonymousRateLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META
+        if request.method == "POST" and request.path.startswith("/open311/"):
+            anonymous = False  # limited per client key, or per address on a bad key, by the view
         if anonymous and not allow(
             f"anon:{client_address(request)}", settings.RATE_LIMIT_ANONYMOUS
         ):

@@ -88,6 +88,31 @@ class Scope:
             return qs
         return _any(qs, self._subtree_and_ancestors("region__path"))
 
+    def workorders(self, qs: QS) -> QS:
+        """Orders in the user's regions, of their department (lead or assisting, and the
+        branches of a city department), in their grids, or filed by or for them."""
+        if self.everything:
+            return qs
+        conditions = [q for q in (self._paths_q("region_path"),) if q is not None]
+        if self.department_ids:
+            from yiwang.workorders.models import WorkOrder
+
+            assisting = WorkOrder.assisting_departments.through.objects.filter(
+                Q(department_id__in=self.department_ids)
+                | Q(department__parent_id__in=self.department_ids)
+            ).values("workorder_id")
+            conditions += [
+                Q(lead_department_id__in=self.department_ids),
+                Q(lead_department__parent_id__in=self.department_ids),
+                Q(id__in=assisting),
+            ]
+        if self.grid_ids:
+            conditions.append(Q(grid_id__in=self.grid_ids))
+        if self.user_id:
+            conditions += [Q(created_by_id=self.user_id), Q(contact_user_id=self.user_id)]
+        # No distinct(): every condition is on the order's own row or a subquery.
+        return qs.filter(reduce(or_, conditions)) if conditions else qs.none()
+
     def people(self, qs: QS) -> QS:
         if self.everything or self.reads_people:
             return qs

@@ -15,6 +15,10 @@ from yiwang.org.models import CommandCenter, Department
 from yiwang.org.services import assign_role
 
 DEMO_PASSWORD = "Yiwang@2026"
+# The demo's Open311 client (南通百通, the city app) and its published api_key. A real
+# installation creates clients with `yiwang open311 create-client NAME`, which draws a random key.
+DEMO_OPEN311_CLIENT = "南通百通"
+DEMO_OPEN311_KEY = "o311_demo_nantong_2026"
 # The county and the kind of department the narrow-scope demo accounts work in.
 DEMO_COUNTY_CODE = "320613"  # 崇川区
 

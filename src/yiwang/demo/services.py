@@ -1,4 +1,5 @@
-"""Loading the Nantong-scale demo: geography, organisation and one account per role."""
+"""Loading the Nantong-scale demo: geography, organisation, one account per role, the
+work-order taxonomy and dispatch catalogue, and the demo Open311 client."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ from django.db import transaction
 
 from yiwang.core.audit import record_audit
 from yiwang.core.progress import ProgressCallback
-from yiwang.demo.accounts import DEMO_PASSWORD, create_demo_accounts
+from yiwang.demo.accounts import (
+    DEMO_OPEN311_CLIENT,
+    DEMO_OPEN311_KEY,
+    DEMO_PASSWORD,
+    create_demo_accounts,
+)
 from yiwang.geo.generate import generate_nantong
 from yiwang.geo.models import Region
 from yiwang.geo.services import load_geography
+from yiwang.intake.services import create_open311_client
 from yiwang.org.demo import load_organisation
+from yiwang.workorders.taxonomy import load_taxonomy
 
 # Nantong's figures from the seed; "small" keeps every region but few grids, for fast tests.
 SCALES: dict[str, dict[str, int]] = {
@@ -58,6 +66,8 @@ def load_demo(
         report("Demo accounts", 0, 1)
         users = create_demo_accounts(actor=actor, password=password)
         report("Demo accounts", 1, 1)
+        load_taxonomy(actor=actor, progress=progress)
+        create_open311_client(actor=actor, name=DEMO_OPEN311_CLIENT, key=DEMO_OPEN311_KEY)
         from yiwang.geo.models import Grid
 
         result = DemoResult(

@@ -1,0 +1,230 @@
+"""The work-order REST API: intake, scoped lists with cursor pagination, detail with timeline,
+and one endpoint per lifecycle action. Handlers parse, call one service, render."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Header, Query, Router, Status
+
+from yiwang.core.api_auth import request_user
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.masking import MASKERS, reveal
+from yiwang.core.scoping import get_visible_or_404, roles_of
+from yiwang.workorders.choices import HANDLING_STATES
+from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, allowed_actions
+from yiwang.workorders.models import WorkOrder, WorkOrderEvent
+from yiwang.workorders.models.order import WorkOrderQuerySet
+from yiwang.workorders.schemas import (
+    ActionIn,
+    EventSchema,
+    PlaceSchema,
+    WorkOrderDetailSchema,
+    WorkOrderFilter,
+    WorkOrderIn,
+    WorkOrderPage,
+    WorkOrderSchema,
+)
+from yiwang.workorders.services import create_work_order, perform_action
+
+router = Router(tags=["work orders"])
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Confidential contacts are shown (by role) only to the center; units see them masked.
+_CONFIDENTIAL_READERS = DISPATCHERS | HOTLINE
+
+
+def _orders() -> WorkOrderQuerySet:
+    return WorkOrder.objects.select_related(
+        "category", "grid", "town", "county", "center", "lead_department", "handler", "parent"
+    ).prefetch_related("assisting_departments")
+
+
+def _place(obj: Any) -> PlaceSchema | None:
+    return PlaceSchema(code=obj.code, name=obj.name) if obj is not None else None
+
+
+def _contact(viewer: Any, order: WorkOrder, field: str, value: str) -> str:
+    if (
+        order.confidential
+        and value
+        and order.contact_user_id != viewer.pk
+        and not roles_of(viewer) & _CONFIDENTIAL_READERS
+    ):
+        return MASKERS[field](value)
+    return reveal(viewer, field, value, owner_id=order.contact_user_id)
+
+
+def _out(
+    viewer: Any, order: WorkOrder, schema: type[WorkOrderSchema] = WorkOrderSchema, **extra: Any
+) -> Any:
+    now = timezone.now()
+    return schema(
+        number=order.number,
+        channel=order.channel,
+        request_type=order.request_type,
+        category=_place(order.category),
+        title=order.title,
+        description=order.description,
+        lon=order.lon,
+        lat=order.lat,
+        address=order.address,
+        grid=order.grid.code if order.grid else None,
+        town=_place(order.town),
+        county=_place(order.county),
+        contact_name=_contact(viewer, order, "name", order.contact_name),
+        contact_phone=_contact(viewer, order, "phone", order.contact_phone),
+        confidential=order.confidential,
+        priority=order.priority,
+        needs_verification=order.needs_verification,
+        state=order.state,
+        tier=order.tier,
+        center=order.center.name,
+        lead_department=_place(order.lead_department),
+        assisting_departments=[
+            PlaceSchema(code=d.code, name=d.name) for d in order.assisting_departments.all()
+        ],
+        handler=order.handler.username if order.handler else None,
+        received_at=order.received_at,
+        dispatched_at=order.dispatched_at,
+        acknowledged_at=order.acknowledged_at,
+        replied_at=order.replied_at,
+        closed_at=order.closed_at,
+        due_at=order.due_at,
+        overdue=bool(order.due_at and order.due_at < now and order.state in HANDLING_STATES),
+        extension_requested_until=order.extension_requested_until,
+        extension_pending=order.extension_pending,
+        extension_granted_until=order.extension_granted_until,
+        parent=order.parent.number if order.parent else None,
+        rating=order.rating,
+        reply=order.reply,
+        counts={
+            "returns": order.return_count,
+            "reopens": order.reopen_count,
+            "urges": order.urge_count,
+            "extensions": order.extension_count,
+        },
+        version=order.version,
+        updated_at=order.updated_at,
+        actions=allowed_actions(order.state, roles_of(viewer)),
+        **extra,
+    )
+
+
+def _detail(viewer: Any, number: str) -> WorkOrderDetailSchema:
+    order = get_visible_or_404(_orders(), viewer, number=number)
+    events = WorkOrderEvent.objects.filter(order=order).select_related("actor")
+    timeline = [
+        EventSchema(
+            kind=e.kind,
+            actor=e.actor.username if e.actor else None,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            note=e.note,
+            data=e.data or {},
+            created_at=e.created_at,
+        )
+        for e in events.order_by("created_at", "id")
+    ]
+    result: WorkOrderDetailSchema = _out(viewer, order, WorkOrderDetailSchema, timeline=timeline)
+    return result
+
+
+@router.post("/workorders", response={201: WorkOrderDetailSchema})
+def create(
+    request: HttpRequest,
+    payload: WorkOrderIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Status:
+    """File a request. A retry with the same ``Idempotency-Key`` returns the same order."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 8–64 characters of letters, digits, '-' and '_'.",
+            field="Idempotency-Key",
+        )
+    user = request_user(request)
+    order = create_work_order(actor=user, idempotency_key=idempotency_key, **payload.dict())
+    return Status(201, _detail(user, order.number))
+
+
+def _encode_cursor(order: WorkOrder) -> str:
+    raw = f"{order.received_at.isoformat()}|{order.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.split("|")
+        return datetime.fromisoformat(moment), int(pk)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            "The cursor is not one this API handed out.", field="cursor"
+        ) from exc
+
+
+def _filtered(qs: QuerySet[WorkOrder], f: WorkOrderFilter) -> QuerySet[WorkOrder]:
+    exact = {
+        "state": f.state,
+        "channel": f.channel,
+        "category__code": f.category,
+        "request_type": f.request_type,
+        "county__code": f.county,
+        "town__code": f.town,
+        "grid__code": f.grid,
+        "received_at__gte": f.created_from,
+        "received_at__lt": f.created_to,
+    }
+    qs = qs.filter(**{k: v for k, v in exact.items() if v is not None})
+    if f.department:
+        assisting = WorkOrder.assisting_departments.through.objects.filter(
+            department__code=f.department
+        ).values("workorder_id")
+        qs = qs.filter(Q(lead_department__code=f.department) | Q(id__in=assisting))
+    if f.overdue is not None:
+        late = Q(due_at__lt=timezone.now(), state__in=HANDLING_STATES)
+        qs = qs.filter(late) if f.overdue else qs.exclude(late)
+    if f.q:
+        qs = qs.filter(
+            Q(number=f.q.strip()) | Q(title__icontains=f.q) | Q(description__icontains=f.q)
+        )
+    return qs
+
+
+@router.get("/workorders", response=WorkOrderPage)
+def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> WorkOrderPage:
+    """Orders the caller may see, newest first, one page at a time (``next`` cursor)."""
+    user = request_user(request)
+    qs = _filtered(_orders().visible_to(user), filters).order_by("-received_at", "-id")
+    if filters.cursor:
+        moment, pk = _decode_cursor(filters.cursor)
+        qs = qs.filter(Q(received_at__lt=moment) | Q(received_at=moment, id__lt=pk))
+    page = list(qs[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return WorkOrderPage(
+        items=[_out(user, o) for o in page],
+        next=_encode_cursor(page[-1]) if more else None,
+    )
+
+
+@router.get("/workorders/{number}", response=WorkOrderDetailSchema)
+def detail(request: HttpRequest, number: str) -> WorkOrderDetailSchema:
+    """One order with its timeline; out of scope is the same 404 as missing."""
+    return _detail(request_user(request), number)
+
+
+@router.post("/workorders/{number}/{action}", response=WorkOrderDetailSchema)
+def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> WorkOrderDetailSchema:
+    """Take a lifecycle action (dispatch, acknowledge, reply, return, escalate, urge …)."""
+    user = request_user(request)
+    order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)
+    fields = payload.dict(exclude_none=True, exclude={"version"})
+    perform_action(order, action, actor=user, expected_version=payload.version, **fields)
+    return _detail(user, number)

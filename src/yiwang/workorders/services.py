@@ -1,0 +1,901 @@
+"""Work-order write paths: intake (``create_work_order``) and every lifecycle action.
+
+Each action goes through ``_apply``: it checks the table in ``lifecycle`` (role, scope, state),
+lets the action's effect compute the changes (``effects``), bumps ``version`` with a conditional
+UPDATE so a concurrent change is refused instead of overwritten, and writes the timeline event
+and the audit record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.core.audit import record_audit
+from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.scoping import roles_of
+from yiwang.geo.locator import locate
+from yiwang.geo.models import Region
+from yiwang.org.choices import Role, Tier
+from yiwang.org.models import CommandCenter, RoleAssignment
+from yiwang.workorders import effects
+from yiwang.workorders.choices import (
+    Channel,
+    EventKind,
+    Priority,
+    RequestType,
+    State,
+)
+from yiwang.workorders.lifecycle import ACTIONS, DEPARTMENT, DISPATCHERS, Action, allowed_actions
+from yiwang.workorders.models import Category, IdempotencyKey, WorkOrder, WorkOrderEvent
+from yiwang.workorders.models.order import DESCRIPTION_MAX_LENGTH
+from yiwang.workorders.numbering import next_number
+
+# Mobile (13812345678), or landline with area code (0513-85123456 / 051385123456).
+PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# Request types the unit must be able to call back about: a phone is required unless the
+# citizen asked for confidentiality (then the center keeps the contact off the order).
+NEEDS_CONTACT = frozenset({RequestType.COMPLAINT, RequestType.REPORT, RequestType.HELP})
+_STAFF_INTAKE = frozenset({*DISPATCHERS, Role.HOTLINE_AGENT})
+# Who may file an order through which channel (actor None = a system integration).
+CHANNEL_ROLES: dict[str, frozenset[str]] = {
+    Channel.HOTLINE: _STAFF_INTAKE,
+    Channel.WEB: _STAFF_INTAKE | {Role.CITIZEN},
+    Channel.APP: _STAFF_INTAKE | {Role.CITIZEN},
+    Channel.OPEN311: _STAFF_INTAKE | {Role.CITIZEN},
+    Channel.MAILBOX: _STAFF_INTAKE | {Role.CITIZEN},
+    Channel.ENTERPRISE: _STAFF_INTAKE | {Role.CITIZEN},
+    Channel.GRID: _STAFF_INTAKE | {Role.GRID_WORKER},
+    Channel.WARNING: _STAFF_INTAKE | {Role.DATA_STEWARD},
+    Channel.LEADER: _STAFF_INTAKE | {Role.LEADER},
+}
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+def create_work_order(
+    *,
+    actor: Any | None,
+    channel: str,
+    request_type: str,
+    description: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    category: str | Category | None = None,
+    title: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    confidential: bool = False,
+    priority: str = Priority.NORMAL,
+    idempotency_key: str | None = None,
+) -> WorkOrder:
+    """Register a request from any channel: validate, locate, suggest a route, store the order
+    with its ``received`` event and audit record in one transaction, and return it.
+
+    With ``idempotency_key`` a retry of the same request returns the order made the first time
+    and writes nothing; the same key with a different request is a ``Conflict``.
+    """
+    body = {
+        "channel": channel,
+        "request_type": request_type,
+        "description": description,
+        "lon": lon,
+        "lat": lat,
+        "address": address,
+        "category": category.code if isinstance(category, Category) else category,
+        "title": title,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "confidential": confidential,
+        "priority": priority,
+    }
+    request_hash = hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+    if idempotency_key is not None:
+        if actor is None or not getattr(actor, "pk", None):
+            raise ValidationFailed(
+                _("An Idempotency-Key needs a signed-in caller."), field="Idempotency-Key"
+            )
+        existing = _replayed(actor, idempotency_key, request_hash)
+        if existing is not None:
+            return existing
+    fields = _validated_intake(actor, body)
+    try:
+        with transaction.atomic():
+            order = _store(actor, fields)
+            if idempotency_key is not None:
+                assert actor is not None
+                IdempotencyKey.objects.create(
+                    user=actor, key=idempotency_key, request_hash=request_hash, order=order
+                )
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer as that retry would.
+        if idempotency_key is None:
+            raise
+        existing = _replayed(actor, idempotency_key, request_hash)
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+def _replayed(actor: Any, key: str, request_hash: str) -> WorkOrder | None:
+    record = IdempotencyKey.objects.select_related("order").filter(user=actor, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise Conflict(
+            _("This Idempotency-Key was used for a different request."),
+            details={"field": "Idempotency-Key", "order": record.order.number},
+        )
+    return record.order
+
+
+def _validated_intake(actor: Any | None, body: dict[str, Any]) -> dict[str, Any]:
+    """Check every input and work out location, center and contact; writes nothing."""
+    channel, request_type = body["channel"], body["request_type"]
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
+    if actor is not None:
+        roles = roles_of(actor)
+        if not roles & CHANNEL_ROLES[channel]:
+            raise PermissionDenied(
+                _("Your roles (%(roles)s) may not file orders through the %(channel)s channel.")
+                % {"roles": ", ".join(sorted(roles)) or "-", "channel": channel},
+                field="channel",
+            )
+    if request_type not in RequestType.values:
+        raise ValidationFailed(
+            _("Unknown request type %(t)s.") % {"t": request_type}, field="request_type"
+        )
+    if body["priority"] not in Priority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    description = (body["description"] or "").strip()
+    if not description:
+        raise ValidationFailed(_("Describe the request."), field="description")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationFailed(
+            _("The description is longer than %(n)d characters.") % {"n": DESCRIPTION_MAX_LENGTH},
+            field="description",
+        )
+    address = (body["address"] or "").strip()
+    if len(address) > 200:
+        raise ValidationFailed(_("The address is longer than 200 characters."), field="address")
+    category = None
+    if body["category"]:
+        category = Category.objects.filter(code=body["category"], is_active=True).first()
+        if category is None:
+            raise ValidationFailed(
+                _("Unknown category %(code)s.") % {"code": body["category"]}, field="category"
+            )
+    # A citizen files for themself: their account is the contact unless they give another.
+    citizen = actor if actor is not None and Role.CITIZEN in roles_of(actor) else None
+    contact_name = (body["contact_name"] or "").strip() or getattr(citizen, "full_name", "")
+    contact_phone = (body["contact_phone"] or "").strip() or getattr(citizen, "phone", "")
+    if contact_phone and not PHONE_RE.match(contact_phone):
+        raise ValidationFailed(
+            _("The contact phone is not a mobile or landline number."), field="contact_phone"
+        )
+    if request_type in NEEDS_CONTACT and not contact_phone and not body["confidential"]:
+        raise ValidationFailed(
+            _("A %(type)s needs a contact phone (or mark it confidential).")
+            % {"type": request_type},
+            field="contact_phone",
+        )
+    if len(contact_name) > 64:
+        raise ValidationFailed(_("The contact name is too long."), field="contact_name")
+    grid_id, town, county = _located(body["lon"], body["lat"], address)
+    title = (body["title"] or "").strip() or description.splitlines()[0][:40]
+    return {
+        "channel": channel,
+        "request_type": request_type,
+        "category": category,
+        "title": title[:120],
+        "description": description,
+        "lon": body["lon"],
+        "lat": body["lat"],
+        "address": address,
+        "grid_id": grid_id,
+        "town": town,
+        "county": county,
+        "contact_name": contact_name,
+        "contact_phone": contact_phone,
+        "contact_user": citizen,
+        "confidential": bool(body["confidential"]),
+        "priority": body["priority"],
+        "center": _intake_center(channel, town, county),
+    }
+
+
+def _located(
+    lon: float | None, lat: float | None, address: str
+) -> tuple[int | None, Region | None, Region | None]:
+    if lon is None and lat is None:
+        if not address:
+            raise ValidationFailed(_("Give the place: lon and lat, or an address."), field="lon")
+        return None, None, None
+    if lon is None or lat is None:
+        raise ValidationFailed(_("Give both lon and lat."), field="lon" if lon is None else "lat")
+    location = locate(lon, lat)
+    if not location.inside:
+        raise ValidationFailed(
+            _("The point (%(lon)s, %(lat)s) is outside the jurisdiction of this city.")
+            % {"lon": lon, "lat": lat},
+            details={"field": "lon", "status": location.status},
+        )
+    regions = Region.objects.in_bulk(
+        [p.id for p in (location.town, location.county) if p is not None and p.id is not None]
+    )
+    town = regions.get(location.town.id) if location.town and location.town.id else None
+    county = regions.get(location.county.id) if location.county and location.county.id else None
+    return (location.grid.id if location.grid else None), town, county
+
+
+def _intake_center(channel: str, town: Region | None, county: Region | None) -> CommandCenter:
+    """The city center takes every channel except grid reports, which go to the center of the
+    tier named by ``WORKORDERS_GRID_INTAKE_TIER`` (default town: 小事不出网格)."""
+    region = None
+    if channel == Channel.GRID:
+        tier = getattr(settings, "WORKORDERS_GRID_INTAKE_TIER", Tier.TOWN)
+        region = town if tier == Tier.TOWN and town is not None else county
+    if region is not None:
+        center = CommandCenter.objects.filter(region=region).select_related("region").first()
+        if center is not None:
+            return center
+    return CommandCenter.objects.select_related("region").get(tier=Tier.CITY)
+
+
+def _store(actor: Any | None, fields: dict[str, Any]) -> WorkOrder:
+    now = timezone.now()
+    center = fields["center"]
+    place = fields["town"] or fields["county"]
+    order = WorkOrder.objects.create(
+        **fields,
+        number=next_number(fields["channel"], at=now),
+        region_path=place.path if place is not None else center.region.path,
+        state=State.RECEIVED,
+        tier=center.tier,
+        created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
+        received_at=now,
+    )
+    actor_obj = order.created_by
+    WorkOrderEvent.objects.create(
+        order=order,
+        kind=EventKind.RECEIVED,
+        actor=actor_obj,
+        to_state=State.RECEIVED,
+        data={"channel": order.channel, "center": center.name},
+        created_at=now,
+    )
+    decision = effects.suggest_route(order)
+    if decision is not None:
+        WorkOrderEvent.objects.create(
+            order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
+        )
+    record_audit(
+        "workorder.received",
+        actor=actor,
+        obj=order,
+        # Contact details stay out of the audit log; the order itself masks them on read.
+        after={
+            "number": order.number,
+            "state": order.state,
+            "channel": order.channel,
+            "request_type": order.request_type,
+            "category": order.category.code if order.category else None,
+            "county": order.county.code if order.county else None,
+            "town": order.town.code if order.town else None,
+            "center": center.name,
+        },
+    )
+    # Automatic dispatch is configuration: everywhere (WORKORDERS_AUTO_DISPATCH) or where the
+    # catalogue marks the rule as direct dispatch (直派).
+    if decision is not None and (
+        decision["direct"] or getattr(settings, "WORKORDERS_AUTO_DISPATCH", False)
+    ):
+        perform_action(order, "dispatch", actor=None, department=decision["department"])
+    return order
+
+
+# --- lifecycle actions ----------------------------------------------------------------------
+
+
+def perform_action(
+    order: WorkOrder,
+    name: str,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> WorkOrder:
+    """Take lifecycle action ``name`` (a key of ``lifecycle.ACTIONS``) with its fields.
+
+    ``expected_version`` is the version the caller loaded (default: ``order.version``); if the
+    order changed since, the action is refused with a ``Conflict`` naming the current version.
+    ``actor=None`` is the system itself (automatic dispatch) and skips the role checks.
+    """
+    action = ACTIONS.get(name)
+    if action is None:
+        raise NotFound(
+            _("Unknown action %(name)s.") % {"name": name},
+            details={"field": "action", "actions": list(ACTIONS)},
+        )
+    return _apply(order, action, actor=actor, expected_version=expected_version, fields=fields)
+
+
+def _apply(
+    order: WorkOrder,
+    action: Action,
+    *,
+    actor: Any | None,
+    expected_version: int | None,
+    fields: dict[str, Any],
+) -> WorkOrder:
+    expected = expected_version if expected_version is not None else order.version
+    with transaction.atomic():
+        current = _guarded(order.pk, action, actor)
+        for name in action.required:
+            if fields.get(name) in (None, ""):
+                raise ValidationFailed(
+                    _("%(action)s needs %(field)s.") % {"action": action.name, "field": name},
+                    field=name,
+                )
+        now = timezone.now()
+        effect = effects.EFFECTS[action.name](current, actor, fields, now)
+        to_state = effect.to_state or action.to_state or current.state
+        updated = WorkOrder.objects.filter(pk=current.pk, version=expected).update(
+            **effect.changes, state=to_state, version=F("version") + 1, updated_at=now
+        )
+        if not updated:
+            version = WorkOrder.objects.filter(pk=current.pk).values_list("version", flat=True)
+            raise Conflict(
+                _("The order changed since you loaded it; reload and try again."),
+                details={"current_version": version.first(), "your_version": expected},
+            )
+        if effect.add_departments:
+            current.assisting_departments.add(*effect.add_departments)
+        if to_state == State.CLOSED:
+            # Merged children close with their parent.
+            WorkOrder.objects.filter(parent=current, state=State.MERGED).update(
+                closed_at=now, version=F("version") + 1, updated_at=now
+            )
+        actor_obj = actor if actor is not None and getattr(actor, "pk", None) else None
+        note = str(fields.get("reason") or fields.get("note") or "")
+        WorkOrderEvent.objects.create(
+            order=current,
+            kind=action.event,
+            actor=actor_obj,
+            from_state=current.state,
+            to_state=to_state if to_state != current.state else "",
+            note=note,
+            data=effect.data,
+            created_at=now,
+        )
+        record_audit(
+            f"workorder.{action.name}",
+            actor=actor,
+            obj=current,
+            before={"state": current.state, "version": expected},
+            after={"state": to_state, "version": expected + 1, **effect.data},
+        )
+    order.refresh_from_db()
+    return order
+
+
+def _guarded(pk: int, action: Action, actor: Any | None) -> WorkOrder:
+    """The order as stored now, if ``actor`` may take ``action`` on it; else the reason why not:
+    404 out of sight, 403 wrong role, 409 wrong state, 403 not the actor's center or unit."""
+    qs = WorkOrder.objects.select_related("center__region", "lead_department")
+    if actor is not None:
+        qs = qs.visible_to(actor)
+    try:
+        current = qs.get(pk=pk)
+    except WorkOrder.DoesNotExist as exc:
+        raise NotFound(_("work order not found")) from exc
+    if actor is None:
+        if current.state not in action.from_states:
+            raise _wrong_state(current, action, None)
+        return current
+    roles = roles_of(actor) & action.roles
+    if not roles:
+        held = ", ".join(sorted(roles_of(actor))) or "-"
+        raise PermissionDenied(
+            _("Your roles (%(held)s) may not %(action)s an order; that takes: %(allowed)s.")
+            % {"held": held, "action": action.name, "allowed": ", ".join(sorted(action.roles))},
+            details={"roles": sorted(roles_of(actor)), "action": action.name},
+        )
+    if current.state not in action.from_states:
+        raise _wrong_state(current, action, actor)
+    if not any(_acts_here(actor, role, current) for role in roles):
+        raise PermissionDenied(
+            _("As %(role)s you act only on orders of your own center, unit or grids.")
+            % {"role": ", ".join(sorted(roles))},
+            details={"roles": sorted(roles), "action": action.name},
+        )
+    return current
+
+
+def _wrong_state(order: WorkOrder, action: Action, actor: Any | None) -> Conflict:
+    possible = allowed_actions(order.state, roles_of(actor) if actor is not None else None)
+    return Conflict(
+        _("Cannot %(action)s an order in state %(state)s; possible now: %(possible)s.")
+        % {"action": action.name, "state": order.state, "possible": ", ".join(possible) or "-"},
+        details={"state": order.state, "allowed_actions": possible},
+    )
+
+
+def _assignments(actor: Any) -> dict[str, RoleAssignment]:
+    cached = getattr(actor, "_yiwang_wo_assignments", None)
+    if cached is None:
+        cached = {
+            a.role: a
+            for a in RoleAssignment.objects.filter(user=actor)
+            .select_related("center__region")
+            .prefetch_related("grids")
+        }
+        actor._yiwang_wo_assignments = cached
+    return cached
+
+
+def _acts_here(actor: Any, role: str, order: WorkOrder) -> bool:
+    """Whether the actor's assignment for ``role`` covers this order's place."""
+    assignment = _assignments(actor).get(role)
+    if assignment is None:
+        return False
+    if role in DISPATCHERS:
+        # The order's own center, or a center above it.
+        center = assignment.center
+        return center is not None and order.center.region.path.startswith(center.region.path)
+    if role in DEPARTMENT:
+        lead = order.lead_department
+        return lead is not None and assignment.department_id in (lead.pk, lead.parent_id)
+    if role == Role.GRID_WORKER:
+        grids = {g.pk for g in assignment.grids.all()}
+        return order.grid_id in grids or order.created_by_id == actor.pk
+    return True
+
+
+# --- one function per action (all through ``_apply``) ---------------------------------------
+
+
+def classify_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    category: str,
+    priority: str | None = None,
+    needs_verification: bool | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Pre-review: set the category (小类) and, optionally, priority and on-site verification."""
+    return perform_action(
+        order,
+        "classify",
+        actor=actor,
+        expected_version=expected_version,
+        category=category,
+        priority=priority,
+        needs_verification=needs_verification,
+        note=note,
+    )
+
+
+def dispatch_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    department: Any = None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Dispatch (派单) to the lead department (default: the catalogue's answer); starts the
+    clock."""
+    return perform_action(
+        order,
+        "dispatch",
+        actor=actor,
+        expected_version=expected_version,
+        department=department,
+        note=note,
+    )
+
+
+def acknowledge_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """The lead unit accepts the order (签收)."""
+    return perform_action(
+        order, "acknowledge", actor=actor, expected_version=expected_version, note=note
+    )
+
+
+def start_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """The lead unit starts handling."""
+    return perform_action(order, "start", actor=actor, expected_version=expected_version, note=note)
+
+
+def reply_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reply: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """The lead unit's reply to the citizen (办结反馈)."""
+    return perform_action(
+        order, "reply", actor=actor, expected_version=expected_version, reply=reply, note=note
+    )
+
+
+def return_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """The unit says it is not its duty (退单), within the return window."""
+    return perform_action(
+        order, "return", actor=actor, expected_version=expected_version, reason=reason, note=note
+    )
+
+
+def request_extension(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    until: datetime,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Ask for a later deadline, before the current one; the clock pauses while pending."""
+    return perform_action(
+        order,
+        "request_extension",
+        actor=actor,
+        expected_version=expected_version,
+        until=until,
+        reason=reason,
+        note=note,
+    )
+
+
+def grant_extension(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    until: datetime | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Grant the pending extension (the requested date unless another is given)."""
+    return perform_action(
+        order,
+        "grant_extension",
+        actor=actor,
+        expected_version=expected_version,
+        until=until,
+        note=note,
+    )
+
+
+def deny_extension(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Deny the pending extension; the deadline moves by the time it was pending."""
+    return perform_action(
+        order,
+        "deny_extension",
+        actor=actor,
+        expected_version=expected_version,
+        reason=reason,
+        note=note,
+    )
+
+
+def approve_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Center review passes: to callback, or to on-site verification when required."""
+    return perform_action(
+        order, "approve", actor=actor, expected_version=expected_version, note=note
+    )
+
+
+def reject_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Center review or verification fails: back to the unit (返工), counted."""
+    return perform_action(
+        order, "reject", actor=actor, expected_version=expected_version, reason=reason, note=note
+    )
+
+
+def verify_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """On-site verification confirms the reply."""
+    return perform_action(
+        order, "verify", actor=actor, expected_version=expected_version, note=note
+    )
+
+
+def callback_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    rating: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Record the citizen's rating (好差评) and close."""
+    return perform_action(
+        order, "callback", actor=actor, expected_version=expected_version, rating=rating, note=note
+    )
+
+
+def reopen_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    rating: str,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """An unsatisfied citizen: record the rating and dispatch to the unit again."""
+    return perform_action(
+        order,
+        "reopen",
+        actor=actor,
+        expected_version=expected_version,
+        rating=rating,
+        reason=reason,
+        note=note,
+    )
+
+
+def redispatch_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    department: Any,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Send a returned order to another unit (改派)."""
+    return perform_action(
+        order,
+        "redispatch",
+        actor=actor,
+        expected_version=expected_version,
+        department=department,
+        note=note,
+    )
+
+
+def dispute_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Refer a returned order to the joint conference."""
+    return perform_action(
+        order, "dispute", actor=actor, expected_version=expected_version, reason=reason, note=note
+    )
+
+
+def rule_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    department: Any,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """The joint conference's ruling (city): dispatch to the ruled unit."""
+    return perform_action(
+        order,
+        "rule",
+        actor=actor,
+        expected_version=expected_version,
+        department=department,
+        reason=reason,
+        note=note,
+    )
+
+
+def escalate_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Hand the order up to the next tier's center (上报)."""
+    return perform_action(
+        order, "escalate", actor=actor, expected_version=expected_version, reason=reason, note=note
+    )
+
+
+def merge_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    parent: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Merge a duplicate into ``parent`` (a number); it closes with its parent."""
+    return perform_action(
+        order, "merge", actor=actor, expected_version=expected_version, parent=parent, note=note
+    )
+
+
+def shelve_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Put the order in the problem pool (挂账)."""
+    return perform_action(
+        order, "shelve", actor=actor, expected_version=expected_version, reason=reason, note=note
+    )
+
+
+def invalidate_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reason: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Close an order that is not a request (无效)."""
+    return perform_action(
+        order,
+        "invalidate",
+        actor=actor,
+        expected_version=expected_version,
+        reason=reason,
+        note=note,
+    )
+
+
+def transfer_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    line: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Transfer an emergency to 110/119/120/122."""
+    return perform_action(
+        order, "transfer", actor=actor, expected_version=expected_version, line=line, note=note
+    )
+
+
+def direct_answer_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    reply: str,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Answer a consultation on the spot and close (直接答复)."""
+    return perform_action(
+        order,
+        "direct_answer",
+        actor=actor,
+        expected_version=expected_version,
+        reply=reply,
+        note=note,
+    )
+
+
+def urge_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Urge the unit (催办); an event, counted."""
+    return perform_action(order, "urge", actor=actor, expected_version=expected_version, note=note)
+
+
+def supervise_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Formal supervision (督办) with its instruction as the note."""
+    return perform_action(
+        order, "supervise", actor=actor, expected_version=expected_version, note=note
+    )
+
+
+def add_unit_to_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    department: Any,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Add an assisting unit (加派)."""
+    return perform_action(
+        order,
+        "add_unit",
+        actor=actor,
+        expected_version=expected_version,
+        department=department,
+        note=note,
+    )
+
+
+def note_work_order(
+    order: WorkOrder,
+    *,
+    actor: Any | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Add a note to the timeline."""
+    return perform_action(order, "note", actor=actor, expected_version=expected_version, note=note)
