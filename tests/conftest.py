@@ -36,6 +36,22 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_indexes() -> Iterator[None]:
+    """Each test's database starts afresh, so do the process's in-memory indexes built from
+    it (the locator's grids, the dispatch rules). Loads reset them on commit, and test
+    transactions never commit; PostgreSQL does not reuse ids, so a stale index would point
+    at rows that no longer exist."""
+    from yiwang.geo.locator import reset_locator
+    from yiwang.workorders.routing import forget_routing
+
+    reset_locator()
+    forget_routing()
+    yield
+    reset_locator()
+    forget_routing()
+
+
 @pytest.fixture
 def make_user(db: Any) -> Any:
     """``make_user("alice")`` — an account created through the real service."""

@@ -13,7 +13,6 @@ from yiwang.geo.generate import Geography, generate_nantong
 from yiwang.geo.locator import reset_locator
 from yiwang.geo.services import load_geography
 from yiwang.org.demo import OrgStats, load_organisation
-from yiwang.workorders.routing import forget_routing
 from yiwang.workorders.taxonomy import TaxonomyStats, load_taxonomy
 
 # Generating takes a second or two: once per test process.
@@ -26,14 +25,6 @@ def small_nantong() -> Geography:
             320600, towns_total=96, comprehensive_total=192, special_total=20
         )
     return _geography["small"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_routing() -> Iterator[None]:
-    """Each test's database starts afresh; so does the process's routing index."""
-    forget_routing()
-    yield
-    forget_routing()
 
 
 @pytest.fixture
