@@ -655,17 +655,17 @@ def load_taxonomy(
                 details={"categories": Category.objects.count()},
             )
         plan = _plan_taxonomy(categories_path, catalogue_path)
-        total = len(plan.classes) + len(plan.subclasses) + len(plan.rules)
+        categories = len(plan.classes) + len(plan.subclasses)
 
         departments = Department.objects.in_bulk(field_name="code")
         Category.objects.bulk_create(_category(e, None, departments) for e in plan.classes)
         stored = Category.objects.in_bulk(field_name="code")
-        report("Categories", len(plan.classes), total)
+        report("Categories", len(plan.classes), categories)
         Category.objects.bulk_create(
             _category(e, stored[e.parent or ""], departments) for e in plan.subclasses
         )
         stored = Category.objects.in_bulk(field_name="code")
-        report("Categories", len(plan.classes) + len(plan.subclasses), total)
+        report("Categories", categories, categories)
 
         regions = Region.objects.in_bulk(
             {p.region for p in plan.rules if p.region is not None}, field_name="code"
@@ -682,7 +682,7 @@ def load_taxonomy(
             )
             for p in plan.rules
         )
-        report("Dispatch rules", total, total)
+        report("Dispatch rules", len(plan.rules), len(plan.rules))
 
         stats = plan.stats()
         record_audit(
