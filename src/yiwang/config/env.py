@@ -7,6 +7,7 @@ each missing one.
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -53,6 +54,15 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "WORK_CALENDAR_EXTRA_WORKDAYS": (list, []),
     "WORK_CALENDAR_EXTRA_FILE": (str, ""),
     "KPI_BASICALLY_SATISFIED_COUNTS": (bool, True),
+    "HUEY_IMMEDIATE": (bool, False),
+    "HUEY_WORKERS": (int, 2),
+    "SLA_WARN_SHARE": (float, 0.8),
+    "SLA_SUPERVISE_AFTER": (str, ""),
+    "SLA_ESCALATE_AFTER": (str, ""),
+    "SLA_AUTO_ESCALATE": (bool, True),
+    "DUPLICATE_RADIUS_M": (float, 300.0),
+    "DUPLICATE_WINDOW_DAYS": (float, 7.0),
+    "DUPLICATE_MIN_SCORE": (float, 0.35),
 }
 
 # What a production deployment must set itself; the embedded defaults are not safe there.
@@ -99,3 +109,33 @@ def embedded_secret_key(var_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+# The values of ``core.workcalendar.TimeUnit`` (not imported: settings load before the apps).
+TIME_UNITS = ("hours", "working_hours", "working_days", "calendar_days")
+
+
+def parse_duration(name: str, raw: str, default: tuple[float, str]) -> tuple[float, str]:
+    """A duration setting given as JSON ``[amount, unit]`` (empty: ``default``); a malformed
+    value stops start-up with a message naming the setting."""
+    if not raw.strip():
+        return default
+    try:
+        amount, unit = json.loads(raw)
+        amount = float(amount)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            f'{name} must be JSON [amount, unit], e.g. [1, "working_days"]; got {raw!r}.'
+        ) from exc
+    if amount < 0 or unit not in TIME_UNITS:
+        raise ImproperlyConfigured(
+            f"{name}: the amount must be at least 0 and the unit one of {', '.join(TIME_UNITS)};"
+            f" got {raw!r}."
+        )
+    return amount, str(unit)
+
+
+def check_share(name: str, value: float) -> float:
+    if not 0 < value < 1:
+        raise ImproperlyConfigured(f"{name}={value} must be a share between 0 and 1 (exclusive).")
+    return value

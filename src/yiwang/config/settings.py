@@ -10,9 +10,12 @@ from yiwang.config.env import (
     BASE_DIR,
     check_audit_retention,
     check_production,
+    check_share,
     embedded_secret_key,
     env,
+    parse_duration,
 )
+from yiwang.config.huey import check_redis_client, huey_settings
 
 check_production(env)
 
@@ -33,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "huey.contrib.djhuey",
     "yiwang.core",
     "yiwang.accounts",
     "yiwang.geo",
@@ -206,6 +210,36 @@ WORK_CALENDAR_EXTRA_FILE: str = env("WORK_CALENDAR_EXTRA_FILE")
 KPI_RESPONSE_HOURS: int = env("KPI_RESPONSE_HOURS")
 KPI_BASICALLY_SATISFIED_COUNTS: bool = env("KPI_BASICALLY_SATISFIED_COUNTS")
 
+# --- Duplicates (重复件): open orders of the same category this near in metres and days whose
+# score (docs/workorders.md "Duplicates") reaches the minimum are shown at intake.
+DUPLICATE_RADIUS_M: float = env("DUPLICATE_RADIUS_M")
+DUPLICATE_WINDOW_DAYS: float = env("DUPLICATE_WINDOW_DAYS")
+DUPLICATE_MIN_SCORE: float = env("DUPLICATE_MIN_SCORE")
+
+# --- job queue (Huey; config/huey.py): SQLite at $VAR_DIR/huey.sqlite3, Redis with REDIS_URL;
+# `yiwang worker` runs the consumer. HUEY_IMMEDIATE runs tasks in the calling process ---
+check_redis_client(env("REDIS_URL"))
+if not env("REDIS_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+HUEY = huey_settings(
+    redis_url=env("REDIS_URL"),
+    var_dir=VAR_DIR,
+    immediate=env("HUEY_IMMEDIATE"),
+    workers=env("HUEY_WORKERS"),
+)
+
+# --- SLA sweep (workorders/sla.py; docs/workorders.md "SLA sweep"): warn at this share of the
+# time limit, urge at the deadline, supervise and escalate this long after it (JSON
+# [amount, unit]); whether town and county orders are escalated automatically ---
+SLA_WARN_SHARE: float = check_share("SLA_WARN_SHARE", env("SLA_WARN_SHARE"))
+SLA_SUPERVISE_AFTER = parse_duration(
+    "SLA_SUPERVISE_AFTER", env("SLA_SUPERVISE_AFTER"), (1, "working_days")
+)
+SLA_ESCALATE_AFTER = parse_duration(
+    "SLA_ESCALATE_AFTER", env("SLA_ESCALATE_AFTER"), (3, "working_days")
+)
+SLA_AUTO_ESCALATE: bool = env("SLA_AUTO_ESCALATE")
+
 # --- audit ---
 AUDIT_RETENTION_DAYS = check_audit_retention(env("AUDIT_RETENTION_DAYS"))
 
@@ -232,5 +266,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+    "loggers": {
+        "django.security.DisallowedHost": {"level": "ERROR"},
+        # The worker's consumer adds its own handler to a "huey" logger that has none.
+        "huey": {"handlers": ["console"], "level": env("LOG_LEVEL"), "propagate": False},
+    },
 }

@@ -18,13 +18,16 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.core.masking import MASKERS, reveal
 from yiwang.core.scoping import get_visible_or_404, roles_of
 from yiwang.workorders.choices import HANDLING_STATES
+from yiwang.workorders.duplicates import duplicates_of
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, allowed_actions
 from yiwang.workorders.models import WorkOrder, WorkOrderEvent
 from yiwang.workorders.models.order import WorkOrderQuerySet
 from yiwang.workorders.schemas import (
     ActionIn,
+    DuplicateSchema,
     EventSchema,
     PlaceSchema,
+    WorkOrderCreatedSchema,
     WorkOrderDetailSchema,
     WorkOrderFilter,
     WorkOrderIn,
@@ -117,7 +120,12 @@ def _out(
     )
 
 
-def _detail(viewer: Any, number: str) -> WorkOrderDetailSchema:
+def _detail(
+    viewer: Any,
+    number: str,
+    schema: type[WorkOrderDetailSchema] = WorkOrderDetailSchema,
+    **extra: Any,
+) -> WorkOrderDetailSchema:
     order = get_visible_or_404(_orders(), viewer, number=number)
     events = WorkOrderEvent.objects.filter(order=order).select_related("actor")
     timeline = [
@@ -132,17 +140,18 @@ def _detail(viewer: Any, number: str) -> WorkOrderDetailSchema:
         )
         for e in events.order_by("created_at", "id")
     ]
-    result: WorkOrderDetailSchema = _out(viewer, order, WorkOrderDetailSchema, timeline=timeline)
+    result: WorkOrderDetailSchema = _out(viewer, order, schema, timeline=timeline, **extra)
     return result
 
 
-@router.post("/workorders", response={201: WorkOrderDetailSchema})
+@router.post("/workorders", response={201: WorkOrderCreatedSchema})
 def create(
     request: HttpRequest,
     payload: WorkOrderIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status:
-    """File a request. A retry with the same ``Idempotency-Key`` returns the same order."""
+    """File a request. A retry with the same ``Idempotency-Key`` returns the same order.
+    ``possible_duplicates`` lists open orders the caller may see that may be the same request."""
     if idempotency_key is not None and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         raise ValidationFailed(
             "Idempotency-Key must be 8–64 characters of letters, digits, '-' and '_'.",
@@ -150,7 +159,13 @@ def create(
         )
     user = request_user(request)
     order = create_work_order(actor=user, idempotency_key=idempotency_key, **payload.dict())
-    return Status(201, _detail(user, order.number))
+    duplicates = [
+        {"number": c.number, "score": c.score}
+        for c in duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
+    ]
+    return Status(
+        201, _detail(user, order.number, WorkOrderCreatedSchema, possible_duplicates=duplicates)
+    )
 
 
 def _encode_cursor(order: WorkOrder) -> str:
@@ -218,6 +233,16 @@ def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> WorkOr
 def detail(request: HttpRequest, number: str) -> WorkOrderDetailSchema:
     """One order with its timeline; out of scope is the same 404 as missing."""
     return _detail(request_user(request), number)
+
+
+@router.get("/workorders/{number}/duplicates", response=list[DuplicateSchema])
+def duplicates(request: HttpRequest, number: str) -> list[DuplicateSchema]:
+    """Open orders of the same category, near in place and time, whose text reads alike; best
+    first. Shown, never merged automatically: merging is the ``merge`` action."""
+    user = request_user(request)
+    order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)
+    found = duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
+    return [DuplicateSchema.model_validate(c, from_attributes=True) for c in found]
 
 
 @router.post("/workorders/{number}/{action}", response=WorkOrderDetailSchema)

@@ -114,6 +114,7 @@ class EventKind(models.TextChoices):
     INVALIDATED = "invalidated", _("Invalidated")
     TRANSFERRED = "transferred", _("Transferred")
     DIRECT_ANSWERED = "direct_answered", _("Answered directly")
+    SLA_WARNED = "sla_warned", _("Deadline approaching")
     URGED = "urged", _("Urged")
     SUPERVISED = "supervised", _("Supervised")
     UNIT_ADDED = "unit_added", _("Assisting unit added")

@@ -105,6 +105,28 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     timeline: list[EventSchema]
 
 
+class DuplicateSchema(Schema):
+    """An open order that may be the same request (docs/workorders.md "Duplicates")."""
+
+    number: str
+    score: float = Field(description="text similarity × closeness in place and time, 0–1")
+    distance_m: float
+    days_apart: float
+    text_similarity: float
+    state: str
+
+
+class PossibleDuplicateSchema(Schema):
+    number: str
+    score: float
+
+
+class WorkOrderCreatedSchema(WorkOrderDetailSchema):
+    possible_duplicates: list[PossibleDuplicateSchema] = Field(
+        description="open orders that may be the same request; merge them with the merge action"
+    )
+
+
 class WorkOrderPage(Schema):
     items: list[WorkOrderSchema]
     next: str | None = Field(description="cursor of the next page; absent on the last")

@@ -79,6 +79,7 @@ def create_work_order(
     confidential: bool = False,
     priority: str = Priority.NORMAL,
     idempotency_key: str | None = None,
+    received_at: datetime | None = None,
 ) -> WorkOrder:
     """Register a request from any channel: validate, locate, suggest a route, store the order
     with its ``received`` event and audit record in one transaction, and return it.
@@ -114,7 +115,7 @@ def create_work_order(
     fields = _validated_intake(actor, body)
     try:
         with transaction.atomic():
-            order = _store(actor, fields)
+            order = _store(actor, fields, received_at=received_at)
             if idempotency_key is not None:
                 assert actor is not None
                 IdempotencyKey.objects.create(
@@ -257,8 +258,10 @@ def _intake_center(channel: str, town: Region | None, county: Region | None) -> 
     return CommandCenter.objects.select_related("region").get(tier=Tier.CITY)
 
 
-def _store(actor: Any | None, fields: dict[str, Any]) -> WorkOrder:
-    now = timezone.now()
+def _store(
+    actor: Any | None, fields: dict[str, Any], *, received_at: datetime | None = None
+) -> WorkOrder:
+    now = received_at or timezone.now()
     center = fields["center"]
     place = fields["town"] or fields["county"]
     order = WorkOrder.objects.create(

@@ -149,6 +149,10 @@ class WorkOrder(models.Model):
             models.Index(fields=["town", "received_at"], name="wo_town_received"),
             models.Index(fields=["lead_department", "state"], name="wo_lead_state"),
             models.Index(fields=["due_at"], name="wo_due"),
+            # Duplicate search: one category, a time window, then the lon/lat box in the index.
+            models.Index(
+                fields=["category", "received_at", "lat", "lon"], name="wo_category_received_box"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""``yiwang demo load`` and ``yiwang demo accounts``."""
+"""``yiwang demo load``, ``yiwang demo workorders`` and ``yiwang demo accounts``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ class Command(BaseCommand):
         load.add_argument("--password", default=DEMO_PASSWORD)
         load.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
         sub.add_parser("accounts", help="print the demo logins and their scope")
+        orders = sub.add_parser("workorders", help="generate a year of demo work orders")
+        orders.add_argument("--count", type=int, default=2000)
+        orders.add_argument("--seed", type=int, default=2026)
+        orders.add_argument("--days", type=int, default=365)
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=cast(IO[str], self.stdout), highlight=False)
@@ -52,7 +56,29 @@ class Command(BaseCommand):
                 f"{result.accounts} demo accounts."
             )
             return
+        if options["action"] == "workorders":
+            generate_orders(console, options)
+            return
         print_accounts(console)
+
+
+def generate_orders(console: Console, options: dict[str, Any]) -> None:
+    from yiwang.demo.workorders import generate_work_orders
+
+    if not demo_loaded():
+        raise CommandError("Load the demo city first: yiwang demo load")
+    with request_context(client_address="cli"), progress_bar(console) as report:
+        try:
+            stats = generate_work_orders(
+                count=options["count"], seed=options["seed"], days=options["days"], progress=report
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+    states = ", ".join(f"{state} {n}" for state, n in stats.by_state.most_common())
+    console.print(
+        f"Created {stats.created} work orders in {stats.seconds:.1f} s "
+        f"({stats.rate:.0f} orders/s): {states}."
+    )
 
 
 def print_accounts(console: Console, password: str = DEMO_PASSWORD) -> None:
