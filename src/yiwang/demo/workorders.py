@@ -365,11 +365,9 @@ class _Generator:
             # The catalogue dispatches this category directly (直派) to a unit the demo
             # accounts do not work in: it stays with that unit.
             path = "direct_dispatch"
-        if path == "direct_dispatch":
-            pass
-        elif path == "reopened":
+        if path == "reopened":
             order = self.walk_reopened(order, sub)
-        else:
+        elif path != "direct_dispatch":
             order = self.walk(path, order, sub)
         if order.state not in FINAL_STATES and path in {"received", "open"}:
             self.open_parents = [(order.number, sub, order.lon or 0.0, order.lat or 0.0)]
