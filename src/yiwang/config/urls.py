@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from yiwang.config.api import api, api_not_found
-from yiwang.web.views import favicon
+from yiwang.web.views import favicon, login_view
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -14,5 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name none (the admin's, for one).
     path("favicon.ico", favicon),
+    path("accounts/login/", login_view, name="accounts-login"),
+    path("console/", include("yiwang.console.urls")),
+    path("cockpit/", include("yiwang.cockpit.urls")),
     path("", include("yiwang.web.urls")),
 ]
