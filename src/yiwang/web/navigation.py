@@ -22,8 +22,17 @@ class Entry:
     roles: frozenset[str] = field(default_factory=frozenset)
 
 
+# The cockpit's entries; yiwang.cockpit.access holds the same role sets and the views enforce them.
+_COCKPIT = frozenset({"leader", "city_dispatcher"})
+_RANKINGS = frozenset(
+    {"city_dispatcher", "county_dispatcher", "town_dispatcher", "leader", "auditor"}
+)
+
 ENTRIES: list[Entry] = [
     Entry("web:home", _("Overview")),
+    Entry("cockpit:home", _("Leadership cockpit"), _COCKPIT),
+    Entry("cockpit:themes", _("Thematic maps"), _COCKPIT | _RANKINGS),
+    Entry("cockpit:rankings", _("KPI rankings"), _RANKINGS),
 ]
 
 

@@ -1,0 +1,218 @@
+"""The figures of the leadership cockpit (一张图), computed over the viewer's scope and cached.
+
+Every refresh of the big screen asks for these figures; recomputing them from the orders each
+time would put the heaviest reads of the platform behind a 30-second timer on every screen.
+They are computed once per scope and language and kept in Django's cache for
+``COCKPIT_CACHE_SECONDS`` (default 30): all city-wide screens share one entry, so N screens cost
+one computation per interval. Each computation reads bounded slices only — today's orders, this
+month's orders (``compute_kpis``), the last 7 days' categories and grids, the overdue and urgent
+open orders — through indexed columns. What is personal (which items this user has
+acknowledged) is read fresh on every refresh, in one query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from yiwang.cockpit.cache import scope_key
+from yiwang.cockpit.models import UrgentAcknowledgement
+from yiwang.cockpit.rankings import _percent, month_start, total_of
+from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, Priority
+from yiwang.workorders.kpis import compute_kpis
+from yiwang.workorders.models import WorkOrder
+
+TOP = 5
+FEED_SIZE = 30
+HOT_SPOT_DAYS = 7
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "COCKPIT_CACHE_SECONDS", 30))
+
+
+def _long_overdue() -> timedelta:
+    return timedelta(days=float(getattr(settings, "COCKPIT_LONG_OVERDUE_DAYS", 3)))
+
+
+def _max_points() -> int:
+    return int(getattr(settings, "COCKPIT_MAX_POINTS", 3000))
+
+
+def _today_start(now: datetime) -> datetime:
+    return timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+
+
+def urgent_condition(now: datetime) -> Q:
+    """Open orders a leader should see (see docs/cockpit.md, "The urgent feed")."""
+    open_ = ~Q(state__in=FINAL_STATES)
+    urgent = Q(priority__in=(Priority.URGENT, Priority.EMERGENCY))
+    leader = Q(channel=Channel.LEADER)
+    long_overdue = Q(state__in=HANDLING_STATES, due_at__lt=now - _long_overdue())
+    urged = Q(urge_count__gte=int(getattr(settings, "COCKPIT_URGED_TIMES", 2)))
+    return open_ & (urgent | leader | long_overdue | urged)
+
+
+def urgent_reasons(order: WorkOrder, now: datetime) -> list[str]:
+    """Why an order is in the feed, in words for people; empty when it no longer qualifies."""
+    if order.state in FINAL_STATES:
+        return []
+    reasons: list[str] = []
+    if order.priority == Priority.EMERGENCY:
+        reasons.append(_("Emergency"))
+    elif order.priority == Priority.URGENT:
+        reasons.append(_("Urgent"))
+    if order.channel == Channel.LEADER:
+        reasons.append(_("Leader's assignment"))
+    if (
+        order.state in HANDLING_STATES
+        and order.due_at is not None
+        and order.due_at < now - _long_overdue()
+    ):
+        days = (now - order.due_at).days
+        reasons.append(
+            ngettext("Overdue %(days)d day", "Overdue %(days)d days", days) % {"days": days}
+        )
+    if order.urge_count >= int(getattr(settings, "COCKPIT_URGED_TIMES", 2)):
+        reasons.append(_("Urged %(count)d times") % {"count": order.urge_count})
+    return reasons
+
+
+def _feed(orders: QuerySet[WorkOrder], now: datetime) -> list[dict[str, Any]]:
+    weight = Case(
+        When(priority=Priority.EMERGENCY, then=Value(0)),
+        When(priority=Priority.URGENT, then=Value(1)),
+        When(channel=Channel.LEADER, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    rows = (
+        orders.filter(urgent_condition(now))
+        .select_related("county", "town")
+        .only(
+            "id",
+            "number",
+            "title",
+            "state",
+            "priority",
+            "channel",
+            "due_at",
+            "received_at",
+            "urge_count",
+            "county__name",
+            "town__name",
+        )
+        .annotate(weight=weight)
+        .order_by("weight", "-received_at", "-id")[:FEED_SIZE]
+    )
+    return [
+        {
+            "id": o.pk,
+            "number": o.number,
+            "title": o.title,
+            "place": " ".join(p.name for p in (o.county, o.town) if p is not None),
+            "state": o.get_state_display(),
+            "received_at": timezone.localtime(o.received_at).strftime("%m-%d %H:%M"),
+            "reasons": urgent_reasons(o, now),
+        }
+        for o in rows
+    ]
+
+
+def compute_situation(user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Every figure of the big screen, for the user's scope (uncached)."""
+    now = now or timezone.now()
+    orders = WorkOrder.objects.visible_to(user)
+    today = orders.filter(received_at__gte=_today_start(now), received_at__lte=now)
+    recent = orders.filter(received_at__gte=now - timedelta(days=HOT_SPOT_DAYS))
+    overdue = orders.filter(state__in=HANDLING_STATES, due_at__lt=now)
+
+    first = month_start(timezone.localdate(now))
+    month = total_of(
+        compute_kpis(
+            orders,
+            group_by="county",
+            start=timezone.make_aware(datetime.combine(first, time.min)),
+            end=now,
+        )
+    )
+    by_county: dict[str, dict[str, int]] = {}
+    for row in today.exclude(county=None).values("county__code").annotate(n=Count("id")):
+        by_county.setdefault(row["county__code"], {"today": 0, "overdue": 0})["today"] = row["n"]
+    for row in overdue.exclude(county=None).values("county__code").annotate(n=Count("id")):
+        by_county.setdefault(row["county__code"], {"today": 0, "overdue": 0})["overdue"] = row["n"]
+    by_town = {
+        row["town__code"]: row["n"]
+        for row in today.exclude(town=None).values("town__code").annotate(n=Count("id"))
+    }
+    categories = [
+        {"name": row["category__name"], "count": row["n"]}
+        for row in recent.exclude(category=None)
+        .values("category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")[:TOP]
+    ]
+    hot_spots = [
+        {"name": row["grid__name"], "town": row["town__name"] or "", "count": row["n"]}
+        for row in recent.exclude(grid=None)
+        .values("grid__code", "grid__name", "town__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "grid__code")[:TOP]
+    ]
+    points = [
+        [round(lon, 5), round(lat, 5), 1 if priority != Priority.NORMAL else 0, county, town]
+        for lon, lat, priority, county, town in today.exclude(lon=None)
+        .exclude(lat=None)
+        .order_by("-received_at")
+        .values_list("lon", "lat", "priority", "county__code", "town__code")[: _max_points()]
+        if lon is not None and lat is not None
+    ]
+    open_count = orders.exclude(state__in=FINAL_STATES).count()
+    return {
+        "generated_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S"),
+        "headline": {
+            "orders_today": sum(v["today"] for v in by_county.values()),
+            "open": open_count,
+            "overdue": sum(v["overdue"] for v in by_county.values()),
+            "on_time_rate": _percent(month.on_time_rate),
+            "satisfaction_rate": _percent(month.satisfaction_rate),
+            "response_rate": _percent(month.response_rate),
+            "month_orders": month.orders,
+        },
+        "top_categories": categories,
+        "hot_spots": hot_spots,
+        "by_county": by_county,
+        "by_town": by_town,
+        "points": points,
+        "feed": _feed(orders, now),
+    }
+
+
+def situation_for(user: Any) -> tuple[dict[str, Any], bool]:
+    """The cached figures for the user's scope, and whether they came from the cache."""
+    key = f"cockpit:situation:v1:{scope_key(user)}:{get_language()}"
+    data: dict[str, Any] | None = cache.get(key)
+    if data is not None:
+        return data, True
+    data = compute_situation(user)
+    cache.set(key, data, cache_seconds())
+    return data, False
+
+
+def with_acknowledgements(data: dict[str, Any], user: Any) -> dict[str, Any]:
+    """The figures with this user's acknowledgements of the feed's items marked (one query)."""
+    ids = [item["id"] for item in data["feed"]]
+    seen = set(
+        UrgentAcknowledgement.objects.filter(user=user, order_id__in=ids).values_list(
+            "order_id", flat=True
+        )
+    )
+    feed = [{**item, "acknowledged": item["id"] in seen} for item in data["feed"]]
+    return {**data, "feed": feed}
