@@ -22,6 +22,8 @@ class Entry:
     roles: frozenset[str] = field(default_factory=frozenset)
 
 
+_DISPATCHERS = frozenset({"city_dispatcher", "county_dispatcher", "town_dispatcher"})
+_DEPARTMENT = frozenset({"dept_handler", "dept_liaison"})
 # The cockpit's entries; yiwang.cockpit.access holds the same role sets and the views enforce them.
 _COCKPIT = frozenset({"leader", "city_dispatcher"})
 _RANKINGS = frozenset(
@@ -30,6 +32,9 @@ _RANKINGS = frozenset(
 
 ENTRIES: list[Entry] = [
     Entry("web:home", _("Overview")),
+    Entry("console:queue", _("Dispatch queue"), _DISPATCHERS),
+    Entry("console:boards", _("Supervision boards"), _DISPATCHERS),
+    Entry("console:department", _("Department workbench"), _DEPARTMENT),
     Entry("cockpit:home", _("Leadership cockpit"), _COCKPIT),
     Entry("cockpit:themes", _("Thematic maps"), _COCKPIT | _RANKINGS),
     Entry("cockpit:rankings", _("KPI rankings"), _RANKINGS),
@@ -48,9 +53,8 @@ def visible_entries(user: Any) -> list[Entry]:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Template context: ``nav_entries`` as (url, label, is_current) triples."""
     path = request.path
-    items = []
-    for entry in visible_entries(getattr(request, "user", None)):
-        url = reverse(entry.url_name)
-        current = path == url if url == "/" else path.startswith(url)
-        items.append((url, entry.label, current))
-    return {"nav_entries": items}
+    urls = [(reverse(e.url_name), e.label) for e in visible_entries(getattr(request, "user", None))]
+    # The longest matching prefix is the current entry (/console/boards/ is not /console/).
+    matches = [url for url, _label in urls if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return {"nav_entries": [(url, label, url == current) for url, label in urls]}
