@@ -39,17 +39,19 @@ def _clear_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_indexes() -> Iterator[None]:
     """Each test's database starts afresh, so do the process's in-memory indexes built from
-    it (the locator's grids, the dispatch rules). Loads reset them on commit, and test
-    transactions never commit; PostgreSQL does not reuse ids, so a stale index would point
-    at rows that no longer exist."""
+    it (the locator's grids, the dispatch rules, the users' scopes). Loads reset them on
+    commit, and test transactions never commit; PostgreSQL does not reuse ids, so a stale
+    index would point at rows that no longer exist, and SQLite does, so a stale scope would
+    belong to another test's user."""
+    from yiwang.core.scoping import forget_scopes_locally
     from yiwang.geo.locator import reset_locator
     from yiwang.workorders.routing import forget_routing
 
-    reset_locator()
-    forget_routing()
+    for forget in (reset_locator, forget_routing, forget_scopes_locally):
+        forget()
     yield
-    reset_locator()
-    forget_routing()
+    for forget in (reset_locator, forget_routing, forget_scopes_locally):
+        forget()
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_api_lists_candidates_in_scope_and_intake_shows_them(
     number = created.json()["number"]
     assert created.json()["possible_duplicates"] == [{"number": first.number, "score": 0.5717}]
 
-    with django_assert_num_queries(8):  # session and scope, the order, all candidates in one
+    with django_assert_num_queries(7):  # session, the order, all candidates in one (scope cached)
         listed = agent.get(f"/api/v1/workorders/{number}/duplicates")
     assert listed.status_code == 200, listed.content
     assert listed.json() == [

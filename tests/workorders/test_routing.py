@@ -213,7 +213,8 @@ def test_other_processes_changes_are_seen_through_the_cache(
     with django_assert_num_queries(0):  # unchanged: the index stays
         route(category, county=county)
     cache.set(routing.VERSION_KEY, "another process saved a rule")
-    with django_assert_num_queries(4):  # departments, categories, counties, rules
+    with django_assert_num_queries(7):  # departments, categories, counties, rules,
+        # and intake's lookups: active categories, counties and towns, centers
         route(category, county=county)
 
 

@@ -77,7 +77,8 @@ def record_audit(
         object_repr = object_repr or str(obj)[:200]
     actor_obj = actor if actor is not None and getattr(actor, "pk", None) else None
     ctx = context.current()
-    with transaction.atomic():
+    # No savepoint of its own: a failure here must roll back the caller's whole change anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().get(pk=1)
         record = AuditRecord(
             created_at=timezone.now(),
@@ -100,6 +101,53 @@ def record_audit(
         head.last_record_id = record.pk
         head.save(update_fields=["last_hash", "last_record_id"])
     return record
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One record for ``record_audits``."""
+
+    action: str
+    obj: Model | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def record_audits(entries: list[AuditEntry], *, actor: Any | None) -> list[AuditRecord]:
+    """Append many records by one actor in one step (bulk operations): the chain head is taken
+    once, the records are linked in order and inserted together, in the caller's transaction."""
+    if not entries:
+        return []
+    actor_obj = actor if actor is not None and getattr(actor, "pk", None) else None
+    ctx = context.current()
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        previous = head.last_hash
+        records = []
+        for entry in entries:
+            obj = entry.obj
+            record = AuditRecord(
+                created_at=timezone.now(),
+                actor=actor_obj,
+                actor_username=getattr(actor, "username", "") or "",
+                action=entry.action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                object_repr=str(obj)[:200] if obj is not None else "",
+                before=_jsonable(entry.before),
+                after=_jsonable(entry.after),
+                result=AuditResult.SUCCESS,
+                request_id=ctx.request_id,
+                client_address=ctx.client_address,
+                previous_hash=previous,
+            )
+            record.entry_hash = previous = compute_hash(record)
+            records.append(record)
+        AuditRecord.objects.bulk_create(records)
+        head.last_hash = previous
+        head.last_record_id = records[-1].pk
+        head.save(update_fields=["last_hash", "last_record_id"])
+    return records
 
 
 @dataclass(frozen=True)

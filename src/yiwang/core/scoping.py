@@ -3,16 +3,25 @@
 ``scope_of(user)`` turns a user's role assignments into a ``Scope``; every model's
 ``visible_to(user)`` asks the scope to narrow its queryset. Fetch-by-id goes through
 ``get_visible_or_404`` so "not yours" and "does not exist" look the same.
+
+Scopes are kept per process (they cost a joined query and some path arithmetic, on every
+request). A change of role assignments or regions drops them at once in this process and, through
+the shared cache, in the other processes within ``SCOPE_CHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
 from yiwang.core.errors import NotFound
@@ -144,22 +153,77 @@ def roles_of(user: Any) -> frozenset[str]:
     return scope_of(user).roles
 
 
+SCOPE_VERSION_KEY = "core:scope-version"
+SCOPE_CHECK_SECONDS = 5.0
+
+_scopes_lock = threading.Lock()
+_scopes: dict[tuple[int, bool], Scope] = {}
+_scopes_version: Any = None
+_scopes_fresh_until = 0.0
+
+
 def scope_of(user: Any) -> Scope:
-    """The user's read scope, computed once per user object (i.e. once per request)."""
+    """The user's read scope: once per user object, and shared by the process's requests."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOBODY
     cached = getattr(user, "_yiwang_scope", None)
     if cached is not None:
         return cached
-    scope = _compute(user)
+    key = (user.pk, bool(user.is_superuser))
+    shared = _process_scopes()
+    scope = shared.get(key)
+    if scope is None:
+        scope = _compute(user)
+        shared[key] = scope
     user._yiwang_scope = scope
     return scope
 
 
+def _process_scopes() -> dict[tuple[int, bool], Scope]:
+    """This process's scopes, emptied when another process announced a change."""
+    global _scopes, _scopes_version, _scopes_fresh_until
+    now = time.monotonic()
+    if now >= _scopes_fresh_until:
+        version = cache.get(SCOPE_VERSION_KEY)
+        with _scopes_lock:
+            if version != _scopes_version:
+                _scopes = {}
+                _scopes_version = version
+            _scopes_fresh_until = now + SCOPE_CHECK_SECONDS
+    return _scopes
+
+
+def _announce_scope_change() -> None:
+    global _scopes
+    _scopes = {}
+    cache.set(SCOPE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def invalidate_scopes() -> None:
+    """Forget every cached scope now, in all processes, and again once the transaction commits
+    (so no other request keeps a scope computed from the rows before the change)."""
+    _announce_scope_change()
+    transaction.on_commit(_announce_scope_change)
+
+
+def forget_scopes_locally() -> None:
+    """Drop this process's scopes without telling others (tests, after loads)."""
+    global _scopes, _scopes_fresh_until
+    with _scopes_lock:
+        _scopes = {}
+        _scopes_fresh_until = 0.0
+
+
 def forget_scope(user: Any) -> None:
-    """Drop a cached scope after the user's roles change."""
+    """Drop cached scopes after the user's roles change."""
     if hasattr(user, "_yiwang_scope"):
         del user._yiwang_scope
+    invalidate_scopes()
+
+
+def on_scope_source_change(sender: Any, **kwargs: Any) -> None:
+    """Signal receiver for role assignments and regions (connected in ``CoreConfig.ready``)."""
+    invalidate_scopes()
 
 
 def _compute(user: Any) -> Scope:

@@ -17,8 +17,10 @@ from yiwang.core.api_auth import request_user
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.masking import MASKERS, reveal
 from yiwang.core.scoping import get_visible_or_404, roles_of
+from yiwang.geo.models import Grid
+from yiwang.workorders import routing
 from yiwang.workorders.choices import HANDLING_STATES
-from yiwang.workorders.duplicates import duplicates_of
+from yiwang.workorders.duplicates import duplicates_of, duplicates_of_many
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, allowed_actions
 from yiwang.workorders.models import WorkOrder, WorkOrderEvent
 from yiwang.workorders.models.order import WorkOrderQuerySet
@@ -27,18 +29,24 @@ from yiwang.workorders.schemas import (
     DuplicateSchema,
     EventSchema,
     PlaceSchema,
+    PossibleDuplicateSchema,
+    WorkOrderBatchIn,
+    WorkOrderBatchOut,
     WorkOrderCreatedSchema,
     WorkOrderDetailSchema,
+    WorkOrderFiledSchema,
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderPage,
     WorkOrderSchema,
 )
-from yiwang.workorders.services import create_work_order, perform_action
+from yiwang.workorders.services import create_work_order, create_work_orders, perform_action
 
 router = Router(tags=["work orders"])
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# A batch's key gets "#NNN" appended per order, so it must leave room for that.
+BATCH_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,60}$")
 # Confidential contacts are shown (by role) only to the center; units see them masked.
 _CONFIDENTIAL_READERS = DISPATCHERS | HOTLINE
 
@@ -127,6 +135,16 @@ def _detail(
     **extra: Any,
 ) -> WorkOrderDetailSchema:
     order = get_visible_or_404(_orders(), viewer, number=number)
+    return _detail_of(viewer, order, schema, **extra)
+
+
+def _detail_of(
+    viewer: Any,
+    order: WorkOrder,
+    schema: type[WorkOrderDetailSchema] = WorkOrderDetailSchema,
+    **extra: Any,
+) -> WorkOrderDetailSchema:
+    """``order`` with its timeline, as ``viewer`` may read it (the caller checked its scope)."""
     events = WorkOrderEvent.objects.filter(order=order).select_related("actor")
     timeline = [
         EventSchema(
@@ -142,6 +160,60 @@ def _detail(
     ]
     result: WorkOrderDetailSchema = _out(viewer, order, schema, timeline=timeline, **extra)
     return result
+
+
+@router.post("/workorders/batch", response={201: WorkOrderBatchOut})
+def create_batch(
+    request: HttpRequest,
+    payload: WorkOrderBatchIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Status:
+    """File up to 500 requests at once (a partner platform's or a call center's hand-over), all
+    or none: a bad item refuses the batch with its ``index`` and ``field`` in the error's
+    details. A retry with the same ``Idempotency-Key`` returns the same orders."""
+    if idempotency_key is not None and not BATCH_KEY_RE.match(idempotency_key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 8–60 characters of letters, digits, '-' and '_'.",
+            field="Idempotency-Key",
+        )
+    user = request_user(request)
+    orders = create_work_orders(
+        actor=user,
+        items=[item.dict() for item in payload.orders],
+        idempotency_key=idempotency_key,
+    )
+    found = duplicates_of_many(orders, among=WorkOrder.objects.visible_to(user))
+    codes = dict(
+        Grid.objects.filter(pk__in={o.grid_id for o in orders if o.grid_id}).values_list(
+            "pk", "code"
+        )
+    )
+    return Status(
+        201,
+        WorkOrderBatchOut(
+            orders=[
+                WorkOrderFiledSchema(
+                    number=o.number,
+                    state=o.state,
+                    category=routing.category_code(o.category_id),
+                    county=_code(o.county_id),
+                    town=_code(o.town_id),
+                    grid=codes.get(o.grid_id) if o.grid_id else None,
+                    lead_department=routing.department_code(o.lead_department_id),
+                    possible_duplicates=[
+                        PossibleDuplicateSchema(number=c.number, score=c.score)
+                        for c in found[o.number]
+                    ],
+                )
+                for o in orders
+            ]
+        ),
+    )
+
+
+def _code(region_id: int | None) -> str | None:
+    region = routing.area(region_id)
+    return region.code if region is not None else None
 
 
 @router.post("/workorders", response={201: WorkOrderCreatedSchema})
@@ -163,8 +235,9 @@ def create(
         {"number": c.number, "score": c.score}
         for c in duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
     ]
+    # The caller filed it, so it is theirs to read; answer from the order in hand.
     return Status(
-        201, _detail(user, order.number, WorkOrderCreatedSchema, possible_duplicates=duplicates)
+        201, _detail_of(user, order, WorkOrderCreatedSchema, possible_duplicates=duplicates)
     )
 
 

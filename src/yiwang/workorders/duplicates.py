@@ -93,30 +93,50 @@ def find_duplicates(
         qs = qs.exclude(number__in=list(exclude))
     rows = qs.order_by().values_list("number", "lon", "lat", "received_at", "state", "description")
     grams = text_grams(text)
-    found: list[DuplicateCandidate] = []
+    found = []
     for number, o_lon, o_lat, o_received, state, description in rows:
-        if o_lon is None or o_lat is None:
-            continue  # the box filter already left these out; this tells the type checker
-        distance = haversine_m(lon, lat, o_lon, o_lat)
-        if distance > radius:
-            continue  # in the box's corner, outside the circle
-        apart = abs(moment - o_received)
-        similarity = _similarity(grams, text_grams(description))
-        proximity = 1 - DISTANCE_WEIGHT * distance / radius - TIME_WEIGHT * (apart / window)
-        score = similarity * proximity
-        if score >= min_score:
-            found.append(
-                DuplicateCandidate(
-                    number=number,
-                    score=round(score, 4),
-                    distance_m=round(distance, 1),
-                    days_apart=round(apart / timedelta(days=1), 2),
-                    text_similarity=round(similarity, 4),
-                    state=state,
-                )
-            )
+        candidate = _candidate(
+            (lon, lat, moment, grams),
+            (number, o_lon, o_lat, o_received, state, text_grams(description)),
+            radius,
+            window,
+            min_score,
+        )
+        if candidate is not None:
+            found.append(candidate)
     found.sort(key=lambda c: (-c.score, c.distance_m, c.number))
     return found[:limit]
+
+
+def _candidate(
+    probe: tuple[float, float, datetime, Grams],
+    row: tuple[str, float | None, float | None, datetime, str, Grams],
+    radius: float,
+    window: timedelta,
+    min_score: float,
+) -> DuplicateCandidate | None:
+    """The stored order ``row`` scored against the request ``probe``; None below the bar."""
+    lon, lat, moment, grams = probe
+    number, o_lon, o_lat, o_received, state, o_grams = row
+    if o_lon is None or o_lat is None:
+        return None  # the box filter already left these out; this tells the type checker
+    distance = haversine_m(lon, lat, o_lon, o_lat)
+    apart = abs(moment - o_received)
+    if distance > radius or apart > window:
+        return None  # in the box's corner, outside the circle (or the window)
+    similarity = _similarity(grams, o_grams)
+    proximity = 1 - DISTANCE_WEIGHT * distance / radius - TIME_WEIGHT * (apart / window)
+    score = similarity * proximity
+    if score < min_score:
+        return None
+    return DuplicateCandidate(
+        number=number,
+        score=round(score, 4),
+        distance_m=round(distance, 1),
+        days_apart=round(apart / timedelta(days=1), 2),
+        text_similarity=round(similarity, 4),
+        state=state,
+    )
 
 
 def duplicates_of(
@@ -133,6 +153,52 @@ def duplicates_of(
         limit=limit,
         orders=orders,
     )
+
+
+def duplicates_of_many(
+    orders: list[WorkOrder], *, among: QuerySet[WorkOrder] | None = None, limit: int = 5
+) -> dict[str, list[DuplicateCandidate]]:
+    """``duplicates_of`` for a batch, by order number, with one query per category: the rows
+    in the box and window around all of that category's orders, scored against each."""
+    radius = float(getattr(settings, "DUPLICATE_RADIUS_M", 300))
+    window = timedelta(days=float(getattr(settings, "DUPLICATE_WINDOW_DAYS", 7)))
+    min_score = float(getattr(settings, "DUPLICATE_MIN_SCORE", 0.35))
+    groups: dict[int, list[WorkOrder]] = {}
+    for order in orders:
+        if order.category_id is not None and order.lon is not None and order.lat is not None:
+            groups.setdefault(order.category_id, []).append(order)
+    found: dict[str, list[DuplicateCandidate]] = {order.number: [] for order in orders}
+    for category_id, group in groups.items():
+        lats = [o.lat for o in group if o.lat is not None]
+        lons = [o.lon for o in group if o.lon is not None]
+        dlat, dlon = _box(max(abs(v) for v in lats), radius)
+        qs = (among if among is not None else WorkOrder.objects.all()).filter(
+            category_id=category_id,
+            received_at__gte=min(o.received_at for o in group) - window,
+            received_at__lte=max(o.received_at for o in group) + window,
+            lat__gte=min(lats) - dlat,
+            lat__lte=max(lats) + dlat,
+            lon__gte=min(lons) - dlon,
+            lon__lte=max(lons) + dlon,
+        )
+        rows = list(
+            qs.exclude(state__in=CLOSED_STATES)
+            .order_by()
+            .values_list("number", "lon", "lat", "received_at", "state", "description")
+        )
+        scored = [(*row[:5], text_grams(row[5])) for row in rows]
+        for order in group:
+            assert order.lon is not None and order.lat is not None
+            probe = (order.lon, order.lat, order.received_at, text_grams(order.description))
+            candidates = [
+                c
+                for row in scored
+                if row[0] != order.number
+                and (c := _candidate(probe, row, radius, window, min_score)) is not None
+            ]
+            candidates.sort(key=lambda c: (-c.score, c.distance_m, c.number))
+            found[order.number] = candidates[:limit]
+    return found
 
 
 def _box(lat: float, radius_m: float) -> tuple[float, float]:

@@ -13,8 +13,11 @@ no such branch (or the county is not known) the order goes to the city departmen
 decision's ``reason`` says so.
 
 Routing runs on every intake, so the rules live in a per-process index. Saves through the
-services (and any save of a category, rule or department) invalidate it at once in this
-process and, through the shared cache, in the others within ``CHECK_SECONDS``.
+services (and any save of a category, rule, department, region or command center) invalidate it
+at once in this process and, through the shared cache, in the others within ``CHECK_SECONDS``.
+The same index answers intake's other reference lookups (active category by code, the county
+and town of a located point, the command center of a region), so an intake reads none of them
+from the database.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.geo.choices import RegionLevel
 from yiwang.geo.models import Region
 from yiwang.org.choices import Tier
-from yiwang.org.models import Department
+from yiwang.org.models import CommandCenter, Department
 from yiwang.workorders.models import Category, DispatchRule
 
 CHECK_SECONDS = 5.0
@@ -59,6 +62,7 @@ class RoutingDecision:
 
 @dataclass(frozen=True)
 class _Node:
+    code: str
     name: str
     parent_id: int | None
     default_department_id: int | None
@@ -79,14 +83,26 @@ class _Index:
             if d.parent_id is not None and d.tier == Tier.COUNTY and d.is_active
         }
         self.categories: dict[int, _Node] = {
-            pk: _Node(name, parent_id, department_id)
-            for pk, name, parent_id, department_id in Category.objects.values_list(
-                "pk", "name", "parent_id", "default_department_id"
+            pk: _Node(code, name, parent_id, department_id)
+            for pk, code, name, parent_id, department_id in Category.objects.values_list(
+                "pk", "code", "name", "parent_id", "default_department_id"
             )
         }
         self.county_names: dict[int, str] = dict(
             Region.objects.filter(level=RegionLevel.COUNTY).values_list("pk", "name")
         )
+        # Intake's reference data: shared read-only model instances, never saved from here.
+        self.active_categories: dict[str, Category] = {
+            c.code: c for c in Category.objects.filter(is_active=True)
+        }
+        self.areas: dict[int, Region] = {
+            r.pk: r for r in Region.objects.filter(level__in=[RegionLevel.COUNTY, RegionLevel.TOWN])
+        }
+        self.centers: dict[int | None, CommandCenter] = {}
+        for center in CommandCenter.objects.select_related("region").order_by("-pk"):
+            if center.tier == Tier.CITY:
+                self.centers[None] = center
+            self.centers[center.region_id] = center
         rules: dict[tuple[int, int | None], list[DispatchRule]] = defaultdict(list)
         for rule in DispatchRule.objects.filter(is_active=True).order_by("priority", "pk"):
             department = self.departments.get(rule.department_id)
@@ -142,6 +158,31 @@ def _current() -> _Index:
         return index
 
 
+def active_category(code: str) -> Category | None:
+    """The active category with ``code`` (None when unknown or retired)."""
+    return _current().active_categories.get(code)
+
+
+def category_code(category_id: int | None) -> str | None:
+    node = _current().categories.get(category_id) if category_id is not None else None
+    return node.code if node is not None else None
+
+
+def department_code(department_id: int | None) -> str | None:
+    department = _current().departments.get(department_id) if department_id is not None else None
+    return department.code if department is not None else None
+
+
+def area(region_id: int | None) -> Region | None:
+    """The county or town with ``region_id``."""
+    return _current().areas.get(region_id) if region_id is not None else None
+
+
+def center_of(region: Region | None) -> CommandCenter | None:
+    """The command center of ``region``; of the city when ``region`` is None."""
+    return _current().centers.get(region.pk if region is not None else None)
+
+
 def route(
     category: Category, *, county: Region | None, town: Region | None = None
 ) -> RoutingDecision:
@@ -166,7 +207,7 @@ def _route(
     steps: list[str] | None,
 ) -> RoutingDecision:
     node = index.categories.get(category.pk) or _Node(
-        category.name, category.parent_id, category.default_department_id
+        category.code, category.name, category.parent_id, category.default_department_id
     )
     parent = index.categories.get(node.parent_id) if node.parent_id is not None else None
     county_id = county.pk if county is not None else (town.parent_id if town else None)
@@ -277,6 +318,6 @@ def _on_change(sender: Any, **kwargs: Any) -> None:
     invalidate_routing()
 
 
-for _model in (Category, DispatchRule, Department):
+for _model in (Category, DispatchRule, Department, Region, CommandCenter):
     post_save.connect(_on_change, sender=_model, dispatch_uid=f"routing-save-{_model.__name__}")
     post_delete.connect(_on_change, sender=_model, dispatch_uid=f"routing-delete-{_model.__name__}")

@@ -127,6 +127,29 @@ class WorkOrderCreatedSchema(WorkOrderDetailSchema):
     )
 
 
+class WorkOrderBatchIn(Schema):
+    """Many requests at once (bulk intake), stored all or none."""
+
+    orders: list[WorkOrderIn]
+
+
+class WorkOrderFiledSchema(Schema):
+    """One order of a batch as filed: its number, where it stands and what may repeat it."""
+
+    number: str
+    state: str
+    category: str | None
+    county: str | None
+    town: str | None
+    grid: str | None
+    lead_department: str | None
+    possible_duplicates: list[PossibleDuplicateSchema]
+
+
+class WorkOrderBatchOut(Schema):
+    orders: list[WorkOrderFiledSchema]
+
+
 class WorkOrderPage(Schema):
     items: list[WorkOrderSchema]
     next: str | None = Field(description="cursor of the next page; absent on the last")

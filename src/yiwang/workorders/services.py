@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +21,20 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.core.audit import record_audit
-from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.audit import AuditEntry, record_audit, record_audits
+from yiwang.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from yiwang.core.scoping import roles_of
 from yiwang.geo.locator import locate
 from yiwang.geo.models import Region
 from yiwang.org.choices import Role, Tier
 from yiwang.org.models import CommandCenter, RoleAssignment
-from yiwang.workorders import effects
+from yiwang.workorders import effects, routing
 from yiwang.workorders.choices import (
     Channel,
     EventKind,
@@ -38,7 +45,7 @@ from yiwang.workorders.choices import (
 from yiwang.workorders.lifecycle import ACTIONS, DEPARTMENT, DISPATCHERS, Action, allowed_actions
 from yiwang.workorders.models import Category, IdempotencyKey, WorkOrder, WorkOrderEvent
 from yiwang.workorders.models.order import DESCRIPTION_MAX_LENGTH
-from yiwang.workorders.numbering import next_number
+from yiwang.workorders.numbering import next_number, next_numbers
 
 # Mobile (13812345678), or landline with area code (0513-85123456 / 051385123456).
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -101,9 +108,7 @@ def create_work_order(
         "confidential": confidential,
         "priority": priority,
     }
-    request_hash = hashlib.sha256(
-        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()
+    request_hash = _request_hash(body)
     if idempotency_key is not None:
         if actor is None or not getattr(actor, "pk", None):
             raise ValidationFailed(
@@ -132,16 +137,216 @@ def create_work_order(
     return order
 
 
+def _request_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+BATCH_MAX = 500
+BATCH_FIELDS = (
+    "channel",
+    "request_type",
+    "description",
+    "lon",
+    "lat",
+    "address",
+    "category",
+    "title",
+    "contact_name",
+    "contact_phone",
+    "confidential",
+    "priority",
+)
+_BATCH_DEFAULTS: dict[str, Any] = {
+    "lon": None,
+    "lat": None,
+    "address": "",
+    "category": None,
+    "title": "",
+    "contact_name": "",
+    "contact_phone": "",
+    "confidential": False,
+    "priority": Priority.NORMAL,
+}
+
+
+def create_work_orders(
+    *, actor: Any, items: list[dict[str, Any]], idempotency_key: str | None = None
+) -> list[WorkOrder]:
+    """Register up to ``BATCH_MAX`` requests at once — a partner platform's or a call center's
+    bulk hand-over — all or none: one bad item refuses the whole batch, naming its index and
+    field, and writes nothing.
+
+    Every item is validated, located and routed like a single intake; the batch is stored in
+    one transaction with its numbers reserved in one step per channel and day, and its events
+    and audit records written in bulk. With ``idempotency_key`` a retry of the same batch
+    returns the orders made the first time.
+    """
+    if not items:
+        raise ValidationFailed(_("The batch holds no orders."), field="orders")
+    if len(items) > BATCH_MAX:
+        raise ValidationFailed(
+            _("A batch holds at most %(n)d orders.") % {"n": BATCH_MAX}, field="orders"
+        )
+    bodies = []
+    for item in items:
+        body = {**_BATCH_DEFAULTS, **{k: item[k] for k in BATCH_FIELDS if k in item}}
+        if isinstance(body["category"], Category):
+            body["category"] = body["category"].code
+        bodies.append(body)
+    hashes = [_request_hash(body) for body in bodies]
+    batch_keys = None
+    if idempotency_key is not None:
+        if actor is None or not getattr(actor, "pk", None):
+            raise ValidationFailed(
+                _("An Idempotency-Key needs a signed-in caller."), field="Idempotency-Key"
+            )
+        batch_keys = [f"{idempotency_key}#{i:03d}" for i in range(len(bodies))]
+        replayed = _replayed_batch(actor, batch_keys, hashes)
+        if replayed is not None:
+            return replayed
+    validated = []
+    for index, body in enumerate(bodies):
+        try:
+            validated.append(_validated_intake(actor, body))
+        except DomainError as exc:
+            exc.details = {"index": index, **(exc.details or {})}
+            exc.message = _("Order %(index)d: %(message)s") % {
+                "index": index,
+                "message": exc.message,
+            }
+            raise
+    try:
+        with transaction.atomic():
+            orders = _store_many(actor, validated)
+            if batch_keys is not None:
+                IdempotencyKey.objects.bulk_create(
+                    IdempotencyKey(user=actor, key=key, request_hash=digest, order=order)
+                    for key, digest, order in zip(batch_keys, hashes, orders, strict=True)
+                )
+    except IntegrityError:
+        if batch_keys is None:
+            raise
+        replayed = _replayed_batch(actor, batch_keys, hashes)
+        if replayed is None:
+            raise
+        return replayed
+    return orders
+
+
+def _replayed_batch(actor: Any, keys: list[str], hashes: list[str]) -> list[WorkOrder] | None:
+    records = dict(
+        IdempotencyKey.objects.filter(user=actor, key__in=keys)
+        .order_by()
+        .values_list("key", "request_hash")
+    )
+    if not records:
+        return None
+    if [records.get(key) for key in keys] != hashes:
+        raise Conflict(
+            _("This Idempotency-Key was used for a different batch."),
+            details={"field": "Idempotency-Key"},
+        )
+    by_key = {
+        record.key: record.order
+        for record in IdempotencyKey.objects.select_related("order").filter(
+            user=actor, key__in=keys
+        )
+    }
+    return [by_key[key] for key in keys]
+
+
+def _store_many(actor: Any | None, batch: list[dict[str, Any]]) -> list[WorkOrder]:
+    """``_store`` for many orders with bulk writes: the same rows, events and audit records."""
+    now = timezone.now()
+    creator = actor if actor is not None and getattr(actor, "pk", None) else None
+    per_channel = Counter(fields["channel"] for fields in batch)
+    numbers = {ch: iter(next_numbers(ch, n, at=now)) for ch, n in per_channel.items()}
+    orders = []
+    for fields in batch:
+        center = fields["center"]
+        place = fields["town"] or fields["county"]
+        orders.append(
+            WorkOrder(
+                **fields,
+                number=next(numbers[fields["channel"]]),
+                region_path=place.path if place is not None else center.region.path,
+                state=State.RECEIVED,
+                tier=center.tier,
+                created_by=creator,
+                received_at=now,
+            )
+        )
+    WorkOrder.objects.bulk_create(orders)  # ids come back (RETURNING) on both databases
+    events = []
+    decisions = []
+    for order in orders:
+        events.append(
+            WorkOrderEvent(
+                order=order,
+                kind=EventKind.RECEIVED,
+                actor=creator,
+                to_state=State.RECEIVED,
+                data={"channel": order.channel, "center": order.center.name},
+                created_at=now,
+            )
+        )
+        decision = effects.suggest_route(order)
+        decisions.append(decision)
+        if decision is not None:
+            events.append(
+                WorkOrderEvent(
+                    order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
+                )
+            )
+    WorkOrderEvent.objects.bulk_create(events)
+    record_audits(
+        [
+            AuditEntry("workorder.received", obj=order, after=_received_audit(order, order.center))
+            for order in orders
+        ],
+        actor=actor,
+    )
+    auto = getattr(settings, "WORKORDERS_AUTO_DISPATCH", False)
+    for index, (order, decision) in enumerate(zip(orders, decisions, strict=True)):
+        if decision is not None and (decision["direct"] or auto):
+            orders[index] = perform_action(
+                order, "dispatch", actor=None, department=decision["department"]
+            )
+    return orders
+
+
+def _received_audit(order: WorkOrder, center: CommandCenter) -> dict[str, Any]:
+    # Contact details stay out of the audit log; the order itself masks them on read.
+    return {
+        "number": order.number,
+        "state": order.state,
+        "channel": order.channel,
+        "request_type": order.request_type,
+        "category": order.category.code if order.category else None,
+        "county": order.county.code if order.county else None,
+        "town": order.town.code if order.town else None,
+        "center": center.name,
+    }
+
+
 def _replayed(actor: Any, key: str, request_hash: str) -> WorkOrder | None:
-    record = IdempotencyKey.objects.select_related("order").filter(user=actor, key=key).first()
+    record = (
+        IdempotencyKey.objects.filter(user=actor, key=key)
+        .order_by()
+        .values_list("request_hash", "order_id")
+        .first()
+    )
     if record is None:
         return None
-    if record.request_hash != request_hash:
+    stored_hash, order_id = record
+    order = WorkOrder.objects.get(pk=order_id)
+    if stored_hash != request_hash:
         raise Conflict(
             _("This Idempotency-Key was used for a different request."),
-            details={"field": "Idempotency-Key", "order": record.order.number},
+            details={"field": "Idempotency-Key", "order": order.number},
         )
-    return record.order
+    return order
 
 
 def _validated_intake(actor: Any | None, body: dict[str, Any]) -> dict[str, Any]:
@@ -176,7 +381,7 @@ def _validated_intake(actor: Any | None, body: dict[str, Any]) -> dict[str, Any]
         raise ValidationFailed(_("The address is longer than 200 characters."), field="address")
     category = None
     if body["category"]:
-        category = Category.objects.filter(code=body["category"], is_active=True).first()
+        category = routing.active_category(body["category"])
         if category is None:
             raise ValidationFailed(
                 _("Unknown category %(code)s.") % {"code": body["category"]}, field="category"
@@ -236,11 +441,8 @@ def _located(
             % {"lon": lon, "lat": lat},
             details={"field": "lon", "status": location.status},
         )
-    regions = Region.objects.in_bulk(
-        [p.id for p in (location.town, location.county) if p is not None and p.id is not None]
-    )
-    town = regions.get(location.town.id) if location.town and location.town.id else None
-    county = regions.get(location.county.id) if location.county and location.county.id else None
+    town = routing.area(location.town.id) if location.town else None
+    county = routing.area(location.county.id) if location.county else None
     return (location.grid.id if location.grid else None), town, county
 
 
@@ -251,11 +453,11 @@ def _intake_center(channel: str, town: Region | None, county: Region | None) -> 
     if channel == Channel.GRID:
         tier = getattr(settings, "WORKORDERS_GRID_INTAKE_TIER", Tier.TOWN)
         region = town if tier == Tier.TOWN and town is not None else county
-    if region is not None:
-        center = CommandCenter.objects.filter(region=region).select_related("region").first()
-        if center is not None:
-            return center
-    return CommandCenter.objects.select_related("region").get(tier=Tier.CITY)
+    center = routing.center_of(region) if region is not None else None
+    center = center or routing.center_of(None)
+    if center is None:
+        raise ValidationFailed(_("This city has no command center to receive orders."))
+    return center
 
 
 def _store(
@@ -273,36 +475,25 @@ def _store(
         created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
         received_at=now,
     )
-    actor_obj = order.created_by
-    WorkOrderEvent.objects.create(
-        order=order,
-        kind=EventKind.RECEIVED,
-        actor=actor_obj,
-        to_state=State.RECEIVED,
-        data={"channel": order.channel, "center": center.name},
-        created_at=now,
-    )
+    events = [
+        WorkOrderEvent(
+            order=order,
+            kind=EventKind.RECEIVED,
+            actor=order.created_by,
+            to_state=State.RECEIVED,
+            data={"channel": order.channel, "center": center.name},
+            created_at=now,
+        )
+    ]
     decision = effects.suggest_route(order)
     if decision is not None:
-        WorkOrderEvent.objects.create(
-            order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
+        events.append(
+            WorkOrderEvent(
+                order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
+            )
         )
-    record_audit(
-        "workorder.received",
-        actor=actor,
-        obj=order,
-        # Contact details stay out of the audit log; the order itself masks them on read.
-        after={
-            "number": order.number,
-            "state": order.state,
-            "channel": order.channel,
-            "request_type": order.request_type,
-            "category": order.category.code if order.category else None,
-            "county": order.county.code if order.county else None,
-            "town": order.town.code if order.town else None,
-            "center": center.name,
-        },
-    )
+    WorkOrderEvent.objects.bulk_create(events)
+    record_audit("workorder.received", actor=actor, obj=order, after=_received_audit(order, center))
     # Automatic dispatch is configuration: everywhere (WORKORDERS_AUTO_DISPATCH) or where the
     # catalogue marks the rule as direct dispatch (直派).
     if decision is not None and (
