@@ -12,6 +12,7 @@ real ``yiwang serve`` (gunicorn) in a subprocess. Then:
 1. POSTs ``--orders`` requests to ``/api/v1/workorders`` from ``--threads`` threads (each a
    flat JSON body with a point in a real grid, a category and a contact): every order is
    validated, located, checked for duplicates, routed, numbered and audited by the server;
+   then as many again through ``POST /api/v1/workorders/batch`` in batches of ``--batch``;
 2. baseline: ``bulk_create`` of copies of the same rows (batches of 500, no events, no audit);
 3. fills the table with ``--fill`` more plain-inserted copies spread over a year, then times
    ``GET /api/v1/workorders?limit=50`` and ``GET /api/v1/workorders/{number}`` as
@@ -151,6 +152,41 @@ def _post_all(api: Api, bodies: list[dict[str, Any]], threads: int) -> tuple[flo
     return elapsed, numbers
 
 
+def _post_batches(
+    api: Api, bodies: list[dict[str, Any]], size: int, threads: int
+) -> tuple[float, list[str]]:
+    """``bodies`` through ``POST /api/v1/workorders/batch`` in batches of ``size``."""
+    numbers: list[str] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    batches = [bodies[i : i + size] for i in range(0, len(bodies), size)]
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not batches:
+                    return
+                batch = batches.pop()
+            try:
+                filed = api.call("POST", "/api/v1/workorders/batch", {"orders": batch})["orders"]
+                with lock:
+                    numbers.extend(o["number"] for o in filed)
+            except urllib.error.HTTPError as exc:
+                with lock:
+                    errors.append(f"{exc.code} {exc.read()[:200]!r}")
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        print(f"  {len(errors)} errors, first: {errors[0]}")
+    return elapsed, numbers
+
+
 def _copies(template: list[Any], count: int, prefix: str, rng: random.Random) -> list[Any]:
     """``count`` unsaved copies of stored orders, new numbers, received over the past year."""
     from django.utils import timezone
@@ -185,6 +221,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--fill", type=int, default=100_000, help="plain rows added before reads")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=200, help="orders per bulk request; 0: skip")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
@@ -229,6 +266,14 @@ def main() -> None:
             f"API intake: {len(numbers)} orders in {elapsed:.1f} s = {api_rate:.0f} orders/s "
             f"({args.threads} threads, {args.workers} gunicorn workers)"
         )
+
+        if args.batch:
+            batch_bodies = _bodies(args.orders, args.seed + 1)
+            elapsed, batched = _post_batches(api, batch_bodies, args.batch, args.threads)
+            print(
+                f"API bulk intake (POST /workorders/batch, {args.batch} per request): "
+                f"{len(batched)} orders in {elapsed:.1f} s = {len(batched) / elapsed:.0f} orders/s"
+            )
 
         rng = random.Random(args.seed)
         template = list(WorkOrder.objects.filter(number__in=numbers))

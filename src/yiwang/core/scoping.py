@@ -230,9 +230,9 @@ def _compute(user: Any) -> Scope:
     from yiwang.org.models import RoleAssignment
 
     assignments = list(
-        RoleAssignment.objects.filter(user=user).select_related(
-            "region", "department", "center__region"
-        )
+        RoleAssignment.objects.filter(user=user)
+        .select_related("region", "department", "center__region")
+        .defer("region__geometry", "center__region__geometry")
     )
     roles = frozenset(a.role for a in assignments)
     everything = bool(user.is_superuser) or bool(roles & _CITYWIDE_ROLES)

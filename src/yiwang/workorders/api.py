@@ -27,8 +27,6 @@ from yiwang.workorders.models.order import WorkOrderQuerySet
 from yiwang.workorders.schemas import (
     ActionIn,
     DuplicateSchema,
-    EventSchema,
-    PlaceSchema,
     PossibleDuplicateSchema,
     WorkOrderBatchIn,
     WorkOrderBatchOut,
@@ -38,7 +36,6 @@ from yiwang.workorders.schemas import (
     WorkOrderFilter,
     WorkOrderIn,
     WorkOrderPage,
-    WorkOrderSchema,
 )
 from yiwang.workorders.services import create_work_order, create_work_orders, perform_action
 
@@ -52,13 +49,11 @@ _CONFIDENTIAL_READERS = DISPATCHERS | HOTLINE
 
 
 def _orders() -> WorkOrderQuerySet:
-    return WorkOrder.objects.select_related(
-        "category", "grid", "town", "county", "center", "lead_department", "handler", "parent"
-    ).prefetch_related("assisting_departments")
+    return WorkOrder.objects.for_display().prefetch_related("assisting_departments")
 
 
-def _place(obj: Any) -> PlaceSchema | None:
-    return PlaceSchema(code=obj.code, name=obj.name) if obj is not None else None
+def _place(obj: Any) -> dict[str, str] | None:
+    return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
 def _contact(viewer: Any, order: WorkOrder, field: str, value: str) -> str:
@@ -72,11 +67,11 @@ def _contact(viewer: Any, order: WorkOrder, field: str, value: str) -> str:
     return reveal(viewer, field, value, owner_id=order.contact_user_id)
 
 
-def _out(
-    viewer: Any, order: WorkOrder, schema: type[WorkOrderSchema] = WorkOrderSchema, **extra: Any
-) -> Any:
+def _out(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
+    """The order as the API shows it to ``viewer``: plain data, validated once on the way out by
+    the endpoint's response schema (building schema objects here would validate it twice)."""
     now = timezone.now()
-    return schema(
+    return dict(
         number=order.number,
         channel=order.channel,
         request_type=order.request_type,
@@ -98,9 +93,7 @@ def _out(
         tier=order.tier,
         center=order.center.name,
         lead_department=_place(order.lead_department),
-        assisting_departments=[
-            PlaceSchema(code=d.code, name=d.name) for d in order.assisting_departments.all()
-        ],
+        assisting_departments=[_place(d) for d in order.assisting_departments.all()],
         handler=order.handler.username if order.handler else None,
         received_at=order.received_at,
         dispatched_at=order.dispatched_at,
@@ -128,38 +121,27 @@ def _out(
     )
 
 
-def _detail(
-    viewer: Any,
-    number: str,
-    schema: type[WorkOrderDetailSchema] = WorkOrderDetailSchema,
-    **extra: Any,
-) -> WorkOrderDetailSchema:
+def _detail(viewer: Any, number: str, **extra: Any) -> dict[str, Any]:
     order = get_visible_or_404(_orders(), viewer, number=number)
-    return _detail_of(viewer, order, schema, **extra)
+    return _detail_of(viewer, order, **extra)
 
 
-def _detail_of(
-    viewer: Any,
-    order: WorkOrder,
-    schema: type[WorkOrderDetailSchema] = WorkOrderDetailSchema,
-    **extra: Any,
-) -> WorkOrderDetailSchema:
+def _detail_of(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
     """``order`` with its timeline, as ``viewer`` may read it (the caller checked its scope)."""
     events = WorkOrderEvent.objects.filter(order=order).select_related("actor")
     timeline = [
-        EventSchema(
-            kind=e.kind,
-            actor=e.actor.username if e.actor else None,
-            from_state=e.from_state,
-            to_state=e.to_state,
-            note=e.note,
-            data=e.data or {},
-            created_at=e.created_at,
-        )
+        {
+            "kind": e.kind,
+            "actor": e.actor.username if e.actor else None,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "note": e.note,
+            "data": e.data or {},
+            "created_at": e.created_at,
+        }
         for e in events.order_by("created_at", "id")
     ]
-    result: WorkOrderDetailSchema = _out(viewer, order, schema, timeline=timeline, **extra)
-    return result
+    return _out(viewer, order, timeline=timeline, **extra)
 
 
 @router.post("/workorders/batch", response={201: WorkOrderBatchOut})
@@ -236,9 +218,7 @@ def create(
         for c in duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
     ]
     # The caller filed it, so it is theirs to read; answer from the order in hand.
-    return Status(
-        201, _detail_of(user, order, WorkOrderCreatedSchema, possible_duplicates=duplicates)
-    )
+    return Status(201, _detail_of(user, order, possible_duplicates=duplicates))
 
 
 def _encode_cursor(order: WorkOrder) -> str:
@@ -286,7 +266,7 @@ def _filtered(qs: QuerySet[WorkOrder], f: WorkOrderFilter) -> QuerySet[WorkOrder
 
 
 @router.get("/workorders", response=WorkOrderPage)
-def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> WorkOrderPage:
+def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> dict[str, Any]:
     """Orders the caller may see, newest first, one page at a time (``next`` cursor)."""
     user = request_user(request)
     qs = _filtered(_orders().visible_to(user), filters).order_by("-received_at", "-id")
@@ -296,14 +276,14 @@ def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> WorkOr
     page = list(qs[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
-    return WorkOrderPage(
-        items=[_out(user, o) for o in page],
-        next=_encode_cursor(page[-1]) if more else None,
-    )
+    return {
+        "items": [_out(user, o) for o in page],
+        "next": _encode_cursor(page[-1]) if more else None,
+    }
 
 
 @router.get("/workorders/{number}", response=WorkOrderDetailSchema)
-def detail(request: HttpRequest, number: str) -> WorkOrderDetailSchema:
+def detail(request: HttpRequest, number: str) -> dict[str, Any]:
     """One order with its timeline; out of scope is the same 404 as missing."""
     return _detail(request_user(request), number)
 
@@ -319,7 +299,7 @@ def duplicates(request: HttpRequest, number: str) -> list[DuplicateSchema]:
 
 
 @router.post("/workorders/{number}/{action}", response=WorkOrderDetailSchema)
-def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> WorkOrderDetailSchema:
+def act(request: HttpRequest, number: str, action: str, payload: ActionIn) -> dict[str, Any]:
     """Take a lifecycle action (dispatch, acknowledge, reply, return, escalate, urge …)."""
     user = request_user(request)
     order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)

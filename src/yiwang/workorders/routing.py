@@ -75,7 +75,7 @@ class _Index:
         self.local_version = local_version
         self.shared_version = shared_version
         self.fresh_until = 0.0
-        departments = Department.objects.select_related("region")
+        departments = Department.objects.select_related("region").defer("region__geometry")
         self.departments: dict[int, Department] = {d.pk: d for d in departments}
         self.branches: dict[tuple[int, int], Department] = {
             (d.parent_id, d.region_id): d
@@ -99,7 +99,8 @@ class _Index:
             r.pk: r for r in Region.objects.filter(level__in=[RegionLevel.COUNTY, RegionLevel.TOWN])
         }
         self.centers: dict[int | None, CommandCenter] = {}
-        for center in CommandCenter.objects.select_related("region").order_by("-pk"):
+        centers = CommandCenter.objects.select_related("region").defer("region__geometry")
+        for center in centers.order_by("-pk"):
             if center.tier == Tier.CITY:
                 self.centers[None] = center
             self.centers[center.region_id] = center

@@ -591,7 +591,9 @@ def _apply(
 def _guarded(pk: int, action: Action, actor: Any | None) -> WorkOrder:
     """The order as stored now, if ``actor`` may take ``action`` on it; else the reason why not:
     404 out of sight, 403 wrong role, 409 wrong state, 403 not the actor's center or unit."""
-    qs = WorkOrder.objects.select_related("center__region", "lead_department")
+    qs = WorkOrder.objects.select_related("center__region", "lead_department").defer(
+        "center__region__geometry"
+    )
     if actor is not None:
         qs = qs.visible_to(actor)
     try:
@@ -637,6 +639,7 @@ def _assignments(actor: Any) -> dict[str, RoleAssignment]:
             a.role: a
             for a in RoleAssignment.objects.filter(user=actor)
             .select_related("center__region")
+            .defer("center__region__geometry")
             .prefetch_related("grids")
         }
         actor._yiwang_wo_assignments = cached

@@ -28,6 +28,14 @@ class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
 
         return scope_of(user).workorders(self)
 
+    def for_display(self) -> WorkOrderQuerySet:
+        """Orders with their category, places, center, units and people joined in — but not
+        the places' boundaries: a county's GeoJSON decoded for every row of a page costs more
+        than everything else on it."""
+        return self.select_related(
+            "category", "grid", "town", "county", "center", "lead_department", "handler", "parent"
+        ).defer("grid__geometry", "town__geometry", "county__geometry")
+
 
 class WorkOrder(models.Model):
     """One request from any channel, from intake to closing.
