@@ -225,15 +225,25 @@
     var data = regionValues(features, counts);
     var max = data.reduce(function (m, d) { return Math.max(m, d.value || 0); }, 0);
     var points = pointsFor();
+    // replaceMerge: each level's data replaces the last level's (a plain merge would keep the
+    // tail of a longer array).
     state.chart.setOption({
-      geo: {map: mapName, regions: []},
+      geo: {map: mapName},
       visualMap: {max: Math.max(1, max)},
-      series: [
-        {id: "regions", data: data},
-        {id: "orders", data: points.filter(function (p) { return !p[2]; })},
-        {id: "urgent", data: points.filter(function (p) { return p[2]; })}
-      ]
-    });
+      series: series(data, points)
+    }, {replaceMerge: ["series"]});
+  }
+
+  function series(regions, points) {
+    return [
+      {id: "regions", type: "map", geoIndex: 0, nameProperty: "code", data: regions},
+      {id: "orders", type: "scatter", coordinateSystem: "geo", symbolSize: 4, silent: true,
+        itemStyle: {color: "#7fe3ff", opacity: 0.75},
+        data: points.filter(function (p) { return !p[2]; })},
+      {id: "urgent", type: "effectScatter", coordinateSystem: "geo", symbolSize: 7,
+        silent: true, itemStyle: {color: "#ff5a5f"}, rippleEffect: {scale: 3},
+        data: points.filter(function (p) { return p[2]; })}
+    ];
   }
 
   function countyCounts(code) {
@@ -250,6 +260,9 @@
     if (state.town) {
       var url = main.dataset.gridsUrl.replace("TOWN", encodeURIComponent(state.town));
       fetchJson(url).then(function (grids) {
+        grids.features.forEach(function (f) {
+          state.names[f.properties.code] = f.properties.name;
+        });
         window.echarts.registerMap("ck-town-" + state.town, grids);
         draw("ck-town-" + state.town, grids.features, function (code, feature) {
           return feature.properties.today;
@@ -319,13 +332,7 @@
         emphasis: {label: {color: "#fff"}, itemStyle: {areaColor: "#2a6fb0"}},
         select: {disabled: true}
       },
-      series: [
-        {id: "regions", type: "map", geoIndex: 0, data: []},
-        {id: "orders", type: "scatter", coordinateSystem: "geo", symbolSize: 4, silent: true,
-          itemStyle: {color: "#7fe3ff", opacity: 0.75}, data: []},
-        {id: "urgent", type: "effectScatter", coordinateSystem: "geo", symbolSize: 7,
-          silent: true, itemStyle: {color: "#ff5a5f"}, rippleEffect: {scale: 3}, data: []}
-      ]
+      series: series([], [])
     });
     chart.on("click", function (params) {
       if (params.seriesId !== "regions" && params.componentType !== "geo") {

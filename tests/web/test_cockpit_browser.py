@@ -1,0 +1,135 @@
+"""The cockpit in a real browser: the leader's big screen, the rankings and a thematic map."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import ARTIFACTS, LiveServer
+from tests.web.test_browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+COUNTIES = {"崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市"}
+
+
+@pytest.fixture(scope="module")
+def with_orders(live_yiwang: LiveServer) -> LiveServer:
+    """A day's worth of demo orders (filed today, so the map has points)."""
+    subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", "demo", "workorders", "--count", "40", "--days", "1"],
+        env=live_yiwang.env,
+        check=True,
+        capture_output=True,
+    )
+    return live_yiwang
+
+
+TO_PIXEL = """(c) => {
+    const chart = window.echarts.getInstanceByDom(document.getElementById('ck-map'));
+    const box = document.getElementById('ck-map').getBoundingClientRect();
+    const [x, y] = chart.convertToPixel({geoIndex: 0}, c);
+    return [box.left + x, box.top + y];
+}"""
+
+
+def _series_region_names(page: Any) -> list[str]:
+    return page.evaluate(
+        """() => {
+            const chart = window.echarts.getInstanceByDom(document.getElementById('ck-map'));
+            return chart.getOption().series[0].data.map((d) => d.regionName);
+        }"""
+    )
+
+
+def test_leader_sees_the_city_on_the_big_screen(browser: Any, with_orders: LiveServer) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        sign_in(page, with_orders, "leader")
+        with page.expect_response(lambda r: r.url.endswith("/cockpit/data.json")) as data:
+            page.goto(f"{with_orders.url}/cockpit/")
+        assert data.value.status == 200
+        page.wait_for_selector("#ck-map canvas")
+        page.wait_for_function(
+            "() => { const c = window.echarts.getInstanceByDom(document.getElementById('ck-map'));"
+            " return c && c.getOption().series[0].data.length > 0; }"
+        )
+        names = _series_region_names(page)
+        assert set(names) >= COUNTIES and None not in names
+        assert page.locator("h1").inner_text().endswith("领导驾驶舱")
+        assert page.locator("#ck-headline dd[data-key=orders_today]").inner_text() != "—"
+        assert "更新于" in page.locator("#ck-updated").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-1920x1080.png"))
+
+        # Drill down by clicking: 崇川区, then the town under the same spot, then its grids.
+        town = page.evaluate(
+            """async () => {
+                const r = await fetch('/api/v1/regions?level=town&parent=320613');
+                return (await r.json())[0];
+            }"""
+        )
+        spot = page.evaluate(
+            TO_PIXEL,
+            town["centroid"],
+        )
+        page.mouse.click(*spot)
+        page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 2")
+        towns = _series_region_names(page)
+        assert town["name"] in towns and "崇川区" not in towns
+        with page.expect_response(lambda r: "/grids.json" in r.url) as grids:
+            spot = page.evaluate(
+                TO_PIXEL,
+                town["centroid"],
+            )
+            page.mouse.click(*spot)
+        assert grids.value.status == 200
+        page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 3")
+        grid_names = _series_region_names(page)
+        assert grid_names and all("网格" in (n or "") for n in grid_names), grid_names
+        page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-drilldown-grids.png"))
+        # Back to the city from the breadcrumb.
+        page.click("#ck-crumbs button >> nth=0")
+        page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 1")
+        assert set(_series_region_names(page)) >= COUNTIES
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_cockpit_fits_a_small_screen(browser: Any, with_orders: LiveServer) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        sign_in(page, with_orders, "city_dispatcher")
+        page.goto(f"{with_orders.url}/cockpit/")
+        page.wait_for_selector("#ck-map canvas")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 1366
+        page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-1366x768.png"))
+    finally:
+        context.close()
+
+
+def test_rankings_and_a_theme_page(page: Any, with_orders: LiveServer) -> None:
+    sign_in(page, with_orders, "leader")
+    page.goto(f"{with_orders.url}/cockpit/rankings/?dimension=county")
+    assert page.locator("h1").inner_text() == "考核排名"
+    page.wait_for_selector("#trend-chart canvas")
+    assert page.locator("#ranking-table tbody tr").count() >= 1
+    page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-rankings.png"), full_page=True)
+    page.goto(f"{with_orders.url}/cockpit/themes/hotline-12345/")
+    assert page.locator("h1").inner_text() == "民生诉求（12345）"
+    page.wait_for_selector("#theme-map canvas")
+    assert "尚未接入" not in page.locator(".ck-layers").inner_text()
+    page.goto(f"{with_orders.url}/cockpit/themes/group-rental/")
+    assert "尚未接入" in page.locator(".ck-layers").inner_text()
+    assert page.js_errors == []
