@@ -182,3 +182,31 @@ def test_the_queue_costs_the_same_queries_for_2_or_12_orders(
     with django_assert_max_num_queries(14):
         assert client.get(QUEUE).status_code == 200
     assert _queue_queries(client) == few
+
+
+def test_an_action_on_an_order_out_of_sight_is_a_404(city: City, as_user: Any) -> None:
+    theirs = _elsewhere(city)
+    response = as_user("town_dispatcher").post(
+        reverse("console:order-action", args=[theirs.number, "dispatch"]),
+        {"dispatch-version": theirs.version, "dispatch-department": city.department.code},
+    )
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.state == State.RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("username", "shown", "hidden"),
+    [
+        ("town_dispatcher", ["派单队列", "督办看板"], ["部门工作台"]),
+        ("dept_handler", ["部门工作台"], ["派单队列", "督办看板"]),
+        ("grid_worker", [], ["派单队列", "督办看板", "部门工作台"]),
+    ],
+)
+def test_the_navigation_shows_each_role_its_console_pages(
+    as_user: Any, username: str, shown: list[str], hidden: list[str]
+) -> None:
+    page = as_user(username).get("/").content.decode()
+    nav = page[page.index('class="yw-nav"') : page.index("</nav>")]
+    assert all(label in nav for label in shown)
+    assert not any(label in nav for label in hidden)

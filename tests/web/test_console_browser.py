@@ -118,6 +118,7 @@ def test_an_order_goes_round_the_loop_in_the_console(browser: Any, live_yiwang: 
     row_link.click()
     dispatcher.wait_for_load_state("networkidle")
     dispatcher.wait_for_selector("#order-map canvas")
+    screenshot(dispatcher, "console-order-received")
     dispatcher.select_option("#id_dispatch-department", DEPARTMENT_CODE)
     dispatcher.get_by_role("button", name="派单", exact=True).click()
     dispatcher.wait_for_load_state("networkidle")
