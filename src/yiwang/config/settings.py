@@ -215,6 +215,8 @@ KPI_BASICALLY_SATISFIED_COUNTS: bool = env("KPI_BASICALLY_SATISFIED_COUNTS")
 
 # --- Duplicates (重复件): open orders of the same category this near in metres and days whose
 # score (docs/workorders.md "Duplicates") reaches the minimum are shown at intake.
+ATTACHMENT_MAX_BYTES: int = env("ATTACHMENT_MAX_BYTES")
+ATTACHMENTS_PER_ORDER: int = env("ATTACHMENTS_PER_ORDER")
 DUPLICATE_RADIUS_M: float = env("DUPLICATE_RADIUS_M")
 DUPLICATE_WINDOW_DAYS: float = env("DUPLICATE_WINDOW_DAYS")
 DUPLICATE_MIN_SCORE: float = env("DUPLICATE_MIN_SCORE")

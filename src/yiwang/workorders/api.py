@@ -4,28 +4,32 @@ and one endpoint per lifecycle action. Handlers parse, call one service, render.
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import Header, Query, Router, Status
+from ninja import File, Form, Header, Query, Router, Status
+from ninja.files import UploadedFile
 
 from yiwang.core.api_auth import request_user
-from yiwang.core.errors import ValidationFailed
+from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.masking import MASKERS, reveal
 from yiwang.core.scoping import get_visible_or_404, roles_of
 from yiwang.geo.models import Grid
 from yiwang.workorders import routing
+from yiwang.workorders.attachments import check_size
 from yiwang.workorders.choices import HANDLING_STATES
 from yiwang.workorders.duplicates import duplicates_of, duplicates_of_many
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, allowed_actions
-from yiwang.workorders.models import WorkOrder, WorkOrderEvent
+from yiwang.workorders.models import Attachment, WorkOrder, WorkOrderEvent
 from yiwang.workorders.models.order import WorkOrderQuerySet
 from yiwang.workorders.schemas import (
     ActionIn,
+    AttachmentSchema,
     DuplicateSchema,
     PossibleDuplicateSchema,
     WorkOrderBatchIn,
@@ -37,7 +41,12 @@ from yiwang.workorders.schemas import (
     WorkOrderIn,
     WorkOrderPage,
 )
-from yiwang.workorders.services import create_work_order, create_work_orders, perform_action
+from yiwang.workorders.services import (
+    add_attachment,
+    create_work_order,
+    create_work_orders,
+    perform_action,
+)
 
 router = Router(tags=["work orders"])
 
@@ -141,7 +150,18 @@ def _detail_of(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
         }
         for e in events.order_by("created_at", "id")
     ]
-    return _out(viewer, order, timeline=timeline, **extra)
+    files = [
+        {
+            "id": a.pk,
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "uploaded_at": a.created_at,
+            "url": f"/api/v1/workorders/{order.number}/attachments/{a.pk}",
+        }
+        for a in Attachment.objects.filter(order=order).order_by("id")
+    ]
+    return _out(viewer, order, timeline=timeline, attachments=files, **extra)
 
 
 @router.post("/workorders/batch", response={201: WorkOrderBatchOut})
@@ -212,7 +232,14 @@ def create(
             field="Idempotency-Key",
         )
     user = request_user(request)
-    order = create_work_order(actor=user, idempotency_key=idempotency_key, **payload.dict())
+    body = payload.dict(exclude={"attachments"})
+    files = [
+        (item.name, _decoded(item.content_base64, f"attachments[{index}]"))
+        for index, item in enumerate(payload.attachments)
+    ]
+    order = create_work_order(
+        actor=user, idempotency_key=idempotency_key, attachments=files, **body
+    )
     duplicates = [
         {"number": c.number, "score": c.score}
         for c in duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
@@ -296,6 +323,61 @@ def duplicates(request: HttpRequest, number: str) -> list[DuplicateSchema]:
     order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)
     found = duplicates_of(order, orders=WorkOrder.objects.visible_to(user))
     return [DuplicateSchema.model_validate(c, from_attributes=True) for c in found]
+
+
+def _decoded(text: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed("The content is not valid base64.", field=field) from exc
+
+
+@router.post(
+    "/workorders/{number}/attachments", response={201: AttachmentSchema}, tags=["work orders"]
+)
+def attach(
+    request: HttpRequest, number: str, file: File[UploadedFile], note: Form[str] = ""
+) -> Status:
+    """Add a file (multipart ``file``, optional ``note``) to an order you may see: photos
+    (jpg, png, gif, webp), documents (pdf, doc, docx, xls, xlsx, txt), recordings (mp3, wav,
+    amr, m4a) and short videos (mp4), checked by name and content, at most
+    ``ATTACHMENT_MAX_BYTES``."""
+    user = request_user(request)
+    order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)
+    check_size(file.size or 0, field="file")  # before reading a too-large upload
+    attachment = add_attachment(
+        order, actor=user, name=file.name or "", content=file.read(), note=note
+    )
+    return Status(
+        201,
+        {
+            "id": attachment.pk,
+            "name": attachment.name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "uploaded_at": attachment.created_at,
+            "url": f"/api/v1/workorders/{order.number}/attachments/{attachment.pk}",
+        },
+    )
+
+
+@router.get("/workorders/{number}/attachments/{attachment_id}", response={200: None})
+def download(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """The file itself, to anyone who may see the order (else the same 404 as missing)."""
+    user = request_user(request)
+    order = get_visible_or_404(WorkOrder.objects.all(), user, number=number)
+    attachment = Attachment.objects.filter(order=order, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("attachment not found")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.content_type.startswith("image/"),
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @router.post("/workorders/{number}/{action}", response=WorkOrderDetailSchema)

@@ -119,6 +119,7 @@ class EventKind(models.TextChoices):
     SUPERVISED = "supervised", _("Supervised")
     UNIT_ADDED = "unit_added", _("Assisting unit added")
     NOTED = "noted", _("Note")
+    ATTACHED = "attached", _("Attachment added")
 
 
 class Rating(models.TextChoices):

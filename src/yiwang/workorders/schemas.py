@@ -9,6 +9,22 @@ from ninja import Schema
 from pydantic import Field
 
 
+class AttachmentIn(Schema):
+    """A file sent with the request: its name and its content in base64."""
+
+    name: str
+    content_base64: str
+
+
+class AttachmentSchema(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    url: str = Field(description="download address (same scope as the order)")
+
+
 class WorkOrderIn(Schema):
     """A request as a client sends it (flat JSON)."""
 
@@ -24,6 +40,9 @@ class WorkOrderIn(Schema):
     contact_phone: str = ""
     confidential: bool = False
     priority: str = "normal"
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, description="photos, documents or recordings, base64-encoded"
+    )
 
 
 class WorkOrderFilter(Schema):
@@ -103,6 +122,7 @@ class EventSchema(Schema):
 
 class WorkOrderDetailSchema(WorkOrderSchema):
     timeline: list[EventSchema]
+    attachments: list[AttachmentSchema]
 
 
 class DuplicateSchema(Schema):

@@ -12,10 +12,14 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +39,7 @@ from yiwang.geo.models import Region
 from yiwang.org.choices import Role, Tier
 from yiwang.org.models import CommandCenter, RoleAssignment
 from yiwang.workorders import effects, routing
+from yiwang.workorders.attachments import check_attachment
 from yiwang.workorders.choices import (
     Channel,
     EventKind,
@@ -42,8 +47,22 @@ from yiwang.workorders.choices import (
     RequestType,
     State,
 )
-from yiwang.workorders.lifecycle import ACTIONS, DEPARTMENT, DISPATCHERS, Action, allowed_actions
-from yiwang.workorders.models import Category, IdempotencyKey, WorkOrder, WorkOrderEvent
+from yiwang.workorders.lifecycle import (
+    ACTIONS,
+    DEPARTMENT,
+    DISPATCHERS,
+    GRID,
+    HOTLINE,
+    Action,
+    allowed_actions,
+)
+from yiwang.workorders.models import (
+    Attachment,
+    Category,
+    IdempotencyKey,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from yiwang.workorders.models.order import DESCRIPTION_MAX_LENGTH
 from yiwang.workorders.numbering import next_number, next_numbers
 
@@ -87,9 +106,11 @@ def create_work_order(
     priority: str = Priority.NORMAL,
     idempotency_key: str | None = None,
     received_at: datetime | None = None,
+    attachments: list[tuple[str, bytes]] | None = None,
 ) -> WorkOrder:
     """Register a request from any channel: validate, locate, suggest a route, store the order
-    with its ``received`` event and audit record in one transaction, and return it.
+    with its ``received`` event, its ``attachments`` ((name, content) pairs) and audit record in
+    one transaction, and return it.
 
     With ``idempotency_key`` a retry of the same request returns the order made the first time
     and writes nothing; the same key with a different request is a ``Conflict``.
@@ -108,7 +129,11 @@ def create_work_order(
         "confidential": confidential,
         "priority": priority,
     }
-    request_hash = _request_hash(body)
+    request_hash = _request_hash(
+        {**body, "attachments": [hashlib.sha256(c).hexdigest() for _n, c in attachments or []]}
+        if attachments
+        else body
+    )
     if idempotency_key is not None:
         if actor is None or not getattr(actor, "pk", None):
             raise ValidationFailed(
@@ -118,9 +143,12 @@ def create_work_order(
         if existing is not None:
             return existing
     fields = _validated_intake(actor, body)
+    files = _checked_files(attachments or [], field="attachments")
     try:
-        with transaction.atomic():
+        with _removed_on_failure() as saved, transaction.atomic():
             order = _store(actor, fields, received_at=received_at)
+            for name, content_type, content in files:
+                saved.append(_store_file(order, actor, name, content_type, content).file.name or "")
             if idempotency_key is not None:
                 assert actor is not None
                 IdempotencyKey.objects.create(
@@ -189,7 +217,13 @@ def create_work_orders(
             _("A batch holds at most %(n)d orders.") % {"n": BATCH_MAX}, field="orders"
         )
     bodies = []
-    for item in items:
+    for index, item in enumerate(items):
+        if item.get("attachments"):
+            raise ValidationFailed(
+                _("Order %(index)d: attach files to each order after the batch is filed.")
+                % {"index": index},
+                details={"index": index, "field": "attachments"},
+            )
         body = {**_BATCH_DEFAULTS, **{k: item[k] for k in BATCH_FIELDS if k in item}}
         if isinstance(body["category"], Category):
             body["category"] = body["category"].code
@@ -501,6 +535,106 @@ def _store(
     ):
         perform_action(order, "dispatch", actor=None, department=decision["department"])
     return order
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+# Who may add files to an order they can see, besides its citizen (filer or contact).
+ATTACHERS = DISPATCHERS | DEPARTMENT | HOTLINE | GRID | frozenset({Role.LEADER})
+# Orders that take no more files: folded into another, refused, or handed to an emergency line.
+_NO_FILES = frozenset({State.MERGED, State.INVALID, State.TRANSFERRED})
+
+
+def add_attachment(
+    order: WorkOrder, *, actor: Any, name: str, content: bytes, note: str = ""
+) -> Attachment:
+    """Attach a file (photo, document, recording) to an order the actor may see: checked by
+    type, content and size, stored with an ``attached`` timeline event and an audit record in
+    one transaction (the file is removed again if that transaction fails)."""
+    ((clean, content_type, data),) = _checked_files([(name, content)], field="file")
+    note = str(note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed(_("The note is longer than 500 characters."), field="note")
+    with _removed_on_failure() as saved, transaction.atomic():
+        current = WorkOrder.objects.visible_to(actor).select_for_update().filter(pk=order.pk)
+        locked = current.first()
+        if locked is None:
+            raise NotFound(_("work order not found"))
+        citizen = actor.pk in (locked.created_by_id, locked.contact_user_id)
+        if not (roles_of(actor) & ATTACHERS or citizen):
+            raise PermissionDenied(_("Your roles may not add files to work orders."))
+        if locked.state in _NO_FILES:
+            raise Conflict(
+                _("An order in state %(state)s takes no more files.") % {"state": locked.state},
+                details={"state": locked.state},
+            )
+        limit = int(getattr(settings, "ATTACHMENTS_PER_ORDER", 30))
+        if Attachment.objects.filter(order=locked).count() >= limit:
+            raise Conflict(
+                _("This order already holds %(n)d files, the most allowed.") % {"n": limit},
+                details={"field": "file", "limit": limit},
+            )
+        attachment = _store_file(locked, actor, clean, content_type, data)
+        saved.append(attachment.file.name or "")
+        WorkOrderEvent.objects.create(
+            order=locked,
+            kind=EventKind.ATTACHED,
+            actor=actor,
+            note=note,
+            data={"attachment": attachment.pk, "name": clean, "size": attachment.size},
+            created_at=attachment.created_at,
+        )
+        record_audit(
+            "workorder.attached",
+            actor=actor,
+            obj=locked,
+            after={"attachment": attachment.pk, "name": clean, "sha256": attachment.sha256},
+        )
+    return attachment
+
+
+def _checked_files(files: list[tuple[str, bytes]], *, field: str) -> list[tuple[str, str, bytes]]:
+    limit = int(getattr(settings, "ATTACHMENTS_PER_ORDER", 30))
+    if len(files) > limit:
+        raise ValidationFailed(
+            _("At most %(n)d files may be attached to one order.") % {"n": limit}, field=field
+        )
+    checked = []
+    for index, (name, content) in enumerate(files):
+        where = field if field == "file" else f"{field}[{index}]"
+        clean, content_type = check_attachment(name, content, field=where)
+        checked.append((clean, content_type, content))
+    return checked
+
+
+def _store_file(
+    order: WorkOrder, actor: Any | None, name: str, content_type: str, content: bytes
+) -> Attachment:
+    attachment = Attachment(
+        order=order,
+        name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor if actor is not None and getattr(actor, "pk", None) else None,
+        created_at=timezone.now(),
+    )
+    attachment.file.save(name, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+@contextmanager
+def _removed_on_failure() -> Iterator[list[str]]:
+    """Names of files saved inside the block; removed again if the block fails, so a rolled-
+    back transaction leaves no file behind."""
+    saved: list[str] = []
+    try:
+        yield saved
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
 
 
 # --- lifecycle actions ----------------------------------------------------------------------

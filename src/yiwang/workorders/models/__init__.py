@@ -1,6 +1,7 @@
 """Work-order models: the taxonomy and dispatch catalogue, and the orders themselves."""
 
 from yiwang.workorders.models.order import (
+    Attachment,
     IdempotencyKey,
     WorkOrder,
     WorkOrderEvent,
@@ -9,6 +10,7 @@ from yiwang.workorders.models.order import (
 from yiwang.workorders.models.taxonomy import Category, DispatchRule
 
 __all__ = [
+    "Attachment",
     "Category",
     "DispatchRule",
     "IdempotencyKey",
