@@ -161,3 +161,31 @@ def test_town_grids_for_the_drill_down(city: City, orders: dict[str, Any]) -> No
     assert (
         client_for(city, "leader").get("/cockpit/map/towns/999999999/grids.json").status_code == 404
     )
+
+
+def test_expired_figures_are_recomputed_by_one_screen_only(
+    city: City, orders: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from django.core.cache import cache
+
+    from yiwang.cockpit.situation import situation_for, situation_key
+
+    leader = city["leader"]
+    first, cached = situation_for(leader)
+    assert not cached
+    new_order(city)
+    plain = situation_key(leader)
+    entry = cache.get(plain)
+    entry["computed_at"] -= timedelta(minutes=5)  # expired
+    cache.set(plain, entry, 600)
+    # Another screen is recomputing (holds the lock): this one gets the last figures.
+    cache.add(f"{plain}:lock", 1, 60)
+    data, cached = situation_for(leader)
+    assert cached and data["headline"]["orders_today"] == first["headline"]["orders_today"]
+    # Nobody is: this screen recomputes and sees the new order.
+    cache.delete(f"{plain}:lock")
+    data, cached = situation_for(leader)
+    assert not cached
+    assert data["headline"]["orders_today"] == first["headline"]["orders_today"] + 1

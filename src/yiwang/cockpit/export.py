@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from yiwang.cockpit.rankings import COUNT_FIELDS, METRICS, Ranking, _percent, month_label
+from yiwang.cockpit.rankings import COUNT_FIELDS, METRICS, Ranking, as_percent, month_label
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,7 +35,7 @@ def ranking_cells(ranking: Ranking) -> list[list[Any]]:
                 row.code,
                 row.name,
                 *[getattr(row, key) for key, _label in COUNT_FIELDS],
-                *[_percent(getattr(row, m.key)) for m in METRICS],
+                *[as_percent(getattr(row, m.key)) for m in METRICS],
             ]
         )
     total = ranking.total
@@ -45,7 +45,7 @@ def ranking_cells(ranking: Ranking) -> list[list[Any]]:
             None,
             _("Total"),
             *[getattr(total, key) for key, _label in COUNT_FIELDS],
-            *[_percent(getattr(total, m.key)) for m in METRICS],
+            *[as_percent(getattr(total, m.key)) for m in METRICS],
         ]
     )
     return rows
@@ -64,7 +64,7 @@ def trend_cells(ranking: Ranking) -> list[list[Any]]:
         [
             month_label(month),
             *[getattr(total, key) for key, _label in COUNT_FIELDS],
-            *[_percent(getattr(total, m.key)) for m in METRICS],
+            *[as_percent(getattr(total, m.key)) for m in METRICS],
         ]
         for month, total in zip(ranking.trend_months, ranking.trend_totals, strict=True)
     ]

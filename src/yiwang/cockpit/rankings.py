@@ -167,7 +167,7 @@ def build_ranking(user: Any, *, dimension: GroupBy, month: date, metric: Metric)
     per_month = [_cached_month_rows(user, dimension, m) for m in months[:-1]] + [rows]
     totals = [total_of(r) for r in per_month]
     series: list[dict[str, Any]] = [
-        {"name": str(_("Total")), "values": [_percent(getattr(t, metric.key)) for t in totals]}
+        {"name": str(_("Total")), "values": [as_percent(getattr(t, metric.key)) for t in totals]}
     ]
     for item in ranked[:5]:
         if item.rank is None:
@@ -176,17 +176,17 @@ def build_ranking(user: Any, *, dimension: GroupBy, month: date, metric: Metric)
         series.append(
             {
                 "name": item.row.name,
-                "values": [_percent(getattr(r, metric.key)) if r else None for r in by_code],
+                "values": [as_percent(getattr(r, metric.key)) if r else None for r in by_code],
             }
         )
     return Ranking(dimension, month, metric, ranked, total, months, totals, series)
 
 
-def _percent(rate: float | None) -> float | None:
+def as_percent(rate: float | None) -> float | None:
     """The figure people see: a percentage with one decimal."""
     return None if rate is None else round(rate * 100, 1)
 
 
 def percent_text(rate: float | None) -> str:
-    value = _percent(rate)
+    value = as_percent(rate)
     return "—" if value is None else f"{value:.1f}%"

@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 
 from yiwang.cockpit.cache import scope_key
 from yiwang.cockpit.models import UrgentAcknowledgement
-from yiwang.cockpit.rankings import _percent, month_start, total_of
-from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, Priority
-from yiwang.workorders.kpis import compute_kpis
+from yiwang.cockpit.rankings import as_percent, month_start, total_of
+from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, Priority, State
+from yiwang.workorders.kpis import KpiRow, compute_kpis
 from yiwang.workorders.models import WorkOrder
 
 TOP = 5
+# Named positively (not "not final") so that the database can use its index on state.
+OPEN_STATES = tuple(s.value for s in State if s not in FINAL_STATES)
 FEED_SIZE = 30
 HOT_SPOT_DAYS = 7
 
@@ -52,7 +54,7 @@ def _today_start(now: datetime) -> datetime:
 
 def urgent_condition(now: datetime) -> Q:
     """Open orders a leader should see (see docs/cockpit.md, "The urgent feed")."""
-    open_ = ~Q(state__in=FINAL_STATES)
+    open_ = Q(state__in=OPEN_STATES)
     urgent = Q(priority__in=(Priority.URGENT, Priority.EMERGENCY))
     leader = Q(channel=Channel.LEADER)
     long_overdue = Q(state__in=HANDLING_STATES, due_at__lt=now - _long_overdue())
@@ -126,32 +128,54 @@ def _feed(orders: QuerySet[WorkOrder], now: datetime) -> list[dict[str, Any]]:
     ]
 
 
+def _month_kpis(user: Any, orders: QuerySet[WorkOrder], now: datetime) -> KpiRow:
+    """This month's indicators over the scope: the month's rates move slowly, so they are kept
+    for ``COCKPIT_MONTH_CACHE_SECONDS`` (default 300) rather than the screen's 30 seconds."""
+    first = month_start(timezone.localdate(now))
+    key = f"cockpit:month:v1:{scope_key(user)}:{first.isoformat()}"
+    total: KpiRow | None = cache.get(key)
+    if total is None:
+        start = timezone.make_aware(datetime.combine(first, time.min))
+        total = total_of(compute_kpis(orders, group_by="county", start=start, end=now))
+        cache.set(key, total, int(getattr(settings, "COCKPIT_MONTH_CACHE_SECONDS", 300)))
+    return total
+
+
 def compute_situation(user: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Every figure of the big screen, for the user's scope (uncached)."""
+    """Every figure of the big screen, for the user's scope (uncached but the month's rates)."""
     now = now or timezone.now()
     orders = WorkOrder.objects.visible_to(user)
     today = orders.filter(received_at__gte=_today_start(now), received_at__lte=now)
     recent = orders.filter(received_at__gte=now - timedelta(days=HOT_SPOT_DAYS))
-    overdue = orders.filter(state__in=HANDLING_STATES, due_at__lt=now)
+    month = _month_kpis(user, orders, now)
 
-    first = month_start(timezone.localdate(now))
-    month = total_of(
-        compute_kpis(
-            orders,
-            group_by="county",
-            start=timezone.make_aware(datetime.combine(first, time.min)),
-            end=now,
-        )
-    )
+    # One pass over the open orders (a positive state list, so the state index serves it):
+    # open and overdue per county.
     by_county: dict[str, dict[str, int]] = {}
-    for row in today.exclude(county=None).values("county__code").annotate(n=Count("id")):
-        by_county.setdefault(row["county__code"], {"today": 0, "overdue": 0})["today"] = row["n"]
-    for row in overdue.exclude(county=None).values("county__code").annotate(n=Count("id")):
-        by_county.setdefault(row["county__code"], {"today": 0, "overdue": 0})["overdue"] = row["n"]
-    by_town = {
-        row["town__code"]: row["n"]
-        for row in today.exclude(town=None).values("town__code").annotate(n=Count("id"))
-    }
+    open_count = overdue_count = 0
+    for open_row in (
+        orders.filter(state__in=OPEN_STATES)
+        .values("county__code")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(state__in=HANDLING_STATES, due_at__lt=now)),
+        )
+    ):
+        open_count += open_row["open"]
+        overdue_count += open_row["overdue"]
+        if open_row["county__code"]:
+            entry = by_county.setdefault(open_row["county__code"], {"today": 0, "overdue": 0})
+            entry["overdue"] = open_row["overdue"]
+    # One pass over today's orders: per town, summed per county.
+    by_town: dict[str, int] = {}
+    orders_today = 0
+    for day_row in today.values("county__code", "town__code").annotate(n=Count("id")):
+        orders_today += day_row["n"]
+        if day_row["county__code"]:
+            entry = by_county.setdefault(day_row["county__code"], {"today": 0, "overdue": 0})
+            entry["today"] += day_row["n"]
+        if day_row["town__code"]:
+            by_town[day_row["town__code"]] = day_row["n"]
     categories = [
         {"name": row["category__name"], "count": row["n"]}
         for row in recent.exclude(category=None)
@@ -174,16 +198,15 @@ def compute_situation(user: Any, now: datetime | None = None) -> dict[str, Any]:
         .values_list("lon", "lat", "priority", "county__code", "town__code")[: _max_points()]
         if lon is not None and lat is not None
     ]
-    open_count = orders.exclude(state__in=FINAL_STATES).count()
     return {
         "generated_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S"),
         "headline": {
-            "orders_today": sum(v["today"] for v in by_county.values()),
+            "orders_today": orders_today,
             "open": open_count,
-            "overdue": sum(v["overdue"] for v in by_county.values()),
-            "on_time_rate": _percent(month.on_time_rate),
-            "satisfaction_rate": _percent(month.satisfaction_rate),
-            "response_rate": _percent(month.response_rate),
+            "overdue": overdue_count,
+            "on_time_rate": as_percent(month.on_time_rate),
+            "satisfaction_rate": as_percent(month.satisfaction_rate),
+            "response_rate": as_percent(month.response_rate),
             "month_orders": month.orders,
         },
         "top_categories": categories,
@@ -195,14 +218,34 @@ def compute_situation(user: Any, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
+def situation_key(user: Any) -> str:
+    return f"cockpit:situation:v2:{scope_key(user)}:{get_language()}"
+
+
 def situation_for(user: Any) -> tuple[dict[str, Any], bool]:
-    """The cached figures for the user's scope, and whether they came from the cache."""
-    key = f"cockpit:situation:v1:{scope_key(user)}:{get_language()}"
-    data: dict[str, Any] | None = cache.get(key)
-    if data is not None:
-        return data, True
-    data = compute_situation(user)
-    cache.set(key, data, cache_seconds())
+    """The figures for the user's scope, and whether they came from the cache.
+
+    Fresh for ``COCKPIT_CACHE_SECONDS``; after that the first request to take the scope's
+    recompute lock computes them again while every other screen keeps getting the previous
+    figures (kept up to ``COCKPIT_STALE_SECONDS``), so N screens whose entry expires in the same
+    second cost one computation, not N.
+    """
+    key = situation_key(user)
+    entry: dict[str, Any] | None = cache.get(key)
+    now = timezone.now()
+    if entry is not None:
+        age = (now - entry["computed_at"]).total_seconds()
+        if age < cache_seconds():
+            return entry["data"], True
+        if not cache.add(f"{key}:lock", 1, timeout=60):
+            return entry["data"], True  # someone else is recomputing: the last figures stand
+    try:
+        data = compute_situation(user, now)
+        stale = max(cache_seconds(), int(getattr(settings, "COCKPIT_STALE_SECONDS", 600)))
+        cache.set(key, {"data": data, "computed_at": now}, stale)
+    finally:
+        if entry is not None:
+            cache.delete(f"{key}:lock")
     return data, False
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from yiwang.cockpit.cache import scope_key
-from yiwang.cockpit.rankings import _percent, total_of
+from yiwang.cockpit.rankings import as_percent, total_of
 from yiwang.cockpit.situation import cache_seconds
 from yiwang.cockpit.themes import Theme
 from yiwang.geo.models import Region
@@ -74,9 +74,9 @@ def compute_theme_figures(user: Any, theme: Theme, *, days: int, county: str) ->
         "orders": period.count(),
         "open": period.exclude(state__in=FINAL_STATES).count(),
         "overdue": orders.filter(state__in=HANDLING_STATES, due_at__lt=now).count(),
-        "on_time_rate": _percent(kpi.on_time_rate),
-        "satisfaction_rate": _percent(kpi.satisfaction_rate),
-        "response_rate": _percent(kpi.response_rate),
+        "on_time_rate": as_percent(kpi.on_time_rate),
+        "satisfaction_rate": as_percent(kpi.satisfaction_rate),
+        "response_rate": as_percent(kpi.response_rate),
         "by_county": by_county,
         "categories": categories,
         "recent": recent,
