@@ -16,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiwang.console.widgets import FastSelect, FastSelectMultiple
 from yiwang.core.errors import Conflict, DomainError, PermissionDenied
 from yiwang.core.scoping import roles_of
 from yiwang.workorders import deadlines
@@ -156,6 +157,13 @@ class ActionForm(forms.Form):
                 required=name in required,
                 departments=departments or [],
             )
+        for field in self.fields.values():
+            if isinstance(field, forms.MultipleChoiceField):
+                field.widget = FastSelectMultiple(attrs={"size": 4})
+            elif isinstance(field, forms.ChoiceField):
+                field.widget = FastSelect()
+            if isinstance(field, forms.ChoiceField):
+                field.widget.choices = field.choices
         if "department" in self.fields and suggested_department:
             self.fields["department"].initial = suggested_department
 

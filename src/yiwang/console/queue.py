@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.console.widgets import FastSelect
 from yiwang.geo.models import Region
 from yiwang.org.models import Department
 from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, RequestType, State
@@ -87,6 +88,10 @@ class QueueFilterForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = values
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                field.widget = FastSelect()
+                field.widget.choices = field.choices
         for name in ("created_from", "created_to", "updated_from", "updated_to"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
 

@@ -19,7 +19,7 @@ from yiwang.org.models import Department, RoleAssignment
 from yiwang.workorders.choices import EventKind, State
 from yiwang.workorders.kpis import KpiRow, compute_kpis
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, OPEN_STATES, WORKING
-from yiwang.workorders.models import WorkOrder, WorkOrderEvent
+from yiwang.workorders.models import Attachment, WorkOrder, WorkOrderEvent
 from yiwang.workorders.routing import explain_route
 
 BOARDS = ("overdue", "urged", "supervised", "disputed", "extensions")
@@ -91,6 +91,19 @@ def timeline(order: WorkOrder) -> list[WorkOrderEvent]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def attachments(order: WorkOrder) -> list[dict[str, Any]]:
+    """The order's files with the API address that serves them (to those who see the order)."""
+    return [
+        {
+            "name": a.name,
+            "size": a.size,
+            "created_at": a.created_at,
+            "url": f"/api/v1/workorders/{order.number}/attachments/{a.pk}",
+        }
+        for a in Attachment.objects.filter(order=order).order_by("id")
+    ]
 
 
 def map_data(order: WorkOrder) -> dict[str, Any] | None:

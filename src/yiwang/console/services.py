@@ -17,7 +17,12 @@ from yiwang.console.models import NAME_MAX_LENGTH, QUERY_MAX_LENGTH, SavedView
 from yiwang.core.audit import record_audit
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.workorders.models import WorkOrder
-from yiwang.workorders.services import add_unit_to_work_order, dispatch_work_order
+from yiwang.workorders.services import (
+    add_attachment,
+    add_unit_to_work_order,
+    dispatch_work_order,
+    reply_work_order,
+)
 
 # Query parameters that are not part of a view: the page number and htmx's own.
 _TRANSIENT = {"page", "csrfmiddlewaretoken"}
@@ -101,6 +106,27 @@ def dispatch_with_units(
                 order = add_unit_to_work_order(
                     order, actor=actor, department=code, expected_version=order.version
                 )
+    return order
+
+
+def reply_with_attachment(
+    order: WorkOrder,
+    *,
+    actor: Any,
+    reply: str,
+    expected_version: int,
+    file_name: str,
+    content: bytes,
+    note: str = "",
+) -> WorkOrder:
+    """The unit's reply and its file, all or nothing: a refused file leaves no reply behind.
+    The file is attached last, so nothing after it can undo the stored file."""
+    with transaction.atomic():
+        order = reply_work_order(
+            order, actor=actor, reply=reply, expected_version=expected_version, note=note
+        )
+        add_attachment(order, actor=actor, name=file_name, content=content)
+    order.refresh_from_db()
     return order
 
 

@@ -191,6 +191,7 @@ def _form_for(
         action,
         departments=_departments(request) if needs_units else None,
         suggested_department=suggestion,
+        with_attachment=action == "reply",
         initial={"version": order.version, "next": kw.pop("next", "")},
         **kw,
     )
@@ -233,6 +234,7 @@ def _order_page(
         "deadline": deadline_of(order, now),
         "contact": reading.contact(user, order),
         "assisting": list(order.assisting_departments.all()),
+        "attachments": reading.attachments(order),
         "timeline": reading.timeline(order),
         "route": route,
         "duplicates": duplicates,
@@ -283,8 +285,11 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         return _order_page(request, _load(request, number), bound=form, alert=alert, status=409)
     except ValidationFailed as exc:
         field = exc.field or (exc.details.get("field") if isinstance(exc.details, dict) else None)
+        field = "attachment" if field == "file" else field
         form.add_error(field if field in form.fields else None, exc.message)
-        return _order_page(request, order, bound=form, status=422)
+        # Reloaded: a composite write (reply + file) may have changed ``order`` in memory
+        # before its transaction was rolled back.
+        return _order_page(request, _load(request, number), bound=form, status=422)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     target = _safe_next(request, form.cleaned_data.get("next") or "")
@@ -306,6 +311,18 @@ def _stale() -> str:
 def _perform(order: WorkOrder, action: str, form: ActionForm, user: Any) -> None:
     fields = form.service_fields()
     version = form.cleaned_data["version"]
+    upload = form.cleaned_data.get("attachment")
+    if action == "reply" and upload is not None:
+        services.reply_with_attachment(
+            order,
+            actor=user,
+            reply=fields["reply"],
+            expected_version=version,
+            file_name=upload.name or "",
+            content=upload.read(),
+            note=fields.get("note", ""),
+        )
+        return
     if action == "dispatch" and form.cleaned_data.get("assisting"):
         services.dispatch_with_units(
             order,
