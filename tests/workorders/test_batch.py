@@ -14,6 +14,7 @@ from yiwang.core.audit import verify_chain
 from yiwang.core.models import AuditRecord
 from yiwang.core.scoping import scope_of
 from yiwang.org.models import RoleAssignment
+from yiwang.workorders import services
 from yiwang.workorders.choices import EventKind, State
 from yiwang.workorders.models import WorkOrder, WorkOrderEvent
 
@@ -145,3 +146,32 @@ def test_a_revoked_role_is_not_kept_in_the_cached_scope(city: City) -> None:
     assert scope_of(fresh).roles == frozenset()
     refused = _post(_agent(city), [_item(city)])
     assert refused.status_code == 403
+
+
+def test_automatic_dispatch_in_a_batch_matches_the_single_path(city: City, settings: Any) -> None:
+    settings.WORKORDERS_AUTO_DISPATCH = True
+    single = services.create_work_order(actor=city["hotline_agent"], **_item(city))
+    response = _post(_agent(city), [_item(city), _item(city, category=None)])
+    assert response.status_code == 201, response.content
+    routed, unrouted = response.json()["orders"]
+    assert routed["state"] == State.DISPATCHED and unrouted["state"] == State.RECEIVED
+    assert routed["lead_department"] == city.department.code
+    bulk = WorkOrder.objects.get(number=routed["number"])
+    same = ("lead_department_id", "time_limit", "time_limit_unit", "version", "state")
+    assert [getattr(bulk, f) for f in same] == [getattr(single, f) for f in same]
+    assert bulk.due_at is not None and single.due_at is not None
+    assert abs((bulk.due_at - single.due_at).total_seconds()) < 60
+    kinds = list(bulk.events.order_by("id").values_list("kind", "from_state", "to_state"))
+    assert kinds == [
+        (EventKind.RECEIVED, "", State.RECEIVED),
+        (EventKind.ROUTED, "", ""),
+        (EventKind.DISPATCHED, State.RECEIVED, State.DISPATCHED),
+    ]
+    actions = AuditRecord.objects.filter(
+        object_type="workorders.workorder", object_id=str(bulk.pk)
+    ).order_by("id")
+    assert [(a.action, (a.after or {}).get("state")) for a in actions] == [
+        ("workorder.received", State.RECEIVED),
+        ("workorder.dispatch", State.DISPATCHED),
+    ]
+    assert verify_chain().ok

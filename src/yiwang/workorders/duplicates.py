@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -158,46 +159,65 @@ def duplicates_of(
 def duplicates_of_many(
     orders: list[WorkOrder], *, among: QuerySet[WorkOrder] | None = None, limit: int = 5
 ) -> dict[str, list[DuplicateCandidate]]:
-    """``duplicates_of`` for a batch, by order number, with one query per category: the rows
-    in the box and window around all of that category's orders, scored against each."""
+    """``duplicates_of`` for a batch, by order number, in two queries: the open orders of the
+    batch's categories in its window and bounding box (positions only), measured in Python,
+    then the texts of those within the radius of some order of the batch."""
     radius = float(getattr(settings, "DUPLICATE_RADIUS_M", 300))
     window = timedelta(days=float(getattr(settings, "DUPLICATE_WINDOW_DAYS", 7)))
     min_score = float(getattr(settings, "DUPLICATE_MIN_SCORE", 0.35))
-    groups: dict[int, list[WorkOrder]] = {}
-    for order in orders:
-        if order.category_id is not None and order.lon is not None and order.lat is not None:
-            groups.setdefault(order.category_id, []).append(order)
     found: dict[str, list[DuplicateCandidate]] = {order.number: [] for order in orders}
-    for category_id, group in groups.items():
-        lats = [o.lat for o in group if o.lat is not None]
-        lons = [o.lon for o in group if o.lon is not None]
-        dlat, dlon = _box(max(abs(v) for v in lats), radius)
-        qs = (among if among is not None else WorkOrder.objects.all()).filter(
-            category_id=category_id,
-            received_at__gte=min(o.received_at for o in group) - window,
-            received_at__lte=max(o.received_at for o in group) + window,
+    probes = [
+        o for o in orders if o.category_id is not None and o.lon is not None and o.lat is not None
+    ]
+    if not probes:
+        return found
+    lats = [o.lat for o in probes if o.lat is not None]
+    lons = [o.lon for o in probes if o.lon is not None]
+    dlat, dlon = _box(max(abs(v) for v in lats), radius)
+    rows = (
+        (among if among is not None else WorkOrder.objects.all())
+        .filter(
+            category_id__in={o.category_id for o in probes},
+            received_at__gte=min(o.received_at for o in probes) - window,
+            received_at__lte=max(o.received_at for o in probes) + window,
             lat__gte=min(lats) - dlat,
             lat__lte=max(lats) + dlat,
             lon__gte=min(lons) - dlon,
             lon__lte=max(lons) + dlon,
         )
-        rows = list(
-            qs.exclude(state__in=CLOSED_STATES)
-            .order_by()
-            .values_list("number", "lon", "lat", "received_at", "state", "description")
-        )
-        scored = [(*row[:5], text_grams(row[5])) for row in rows]
-        for order in group:
-            assert order.lon is not None and order.lat is not None
-            probe = (order.lon, order.lat, order.received_at, text_grams(order.description))
-            candidates = [
-                c
-                for row in scored
-                if row[0] != order.number
-                and (c := _candidate(probe, row, radius, window, min_score)) is not None
-            ]
-            candidates.sort(key=lambda c: (-c.score, c.distance_m, c.number))
-            found[order.number] = candidates[:limit]
+        .exclude(state__in=CLOSED_STATES)
+        .order_by()
+        .values_list("pk", "number", "category_id", "lon", "lat", "received_at", "state")
+    )
+    by_category: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_category.setdefault(row[2], []).append(row)
+    near: dict[str, list[tuple[Any, ...]]] = {}
+    for o in probes:
+        assert o.lon is not None and o.lat is not None and o.category_id is not None
+        near[o.number] = [
+            row
+            for row in by_category.get(o.category_id, [])
+            if row[1] != o.number
+            and row[3] is not None
+            and row[4] is not None
+            and abs(o.received_at - row[5]) <= window
+            and haversine_m(o.lon, o.lat, row[3], row[4]) <= radius
+        ]
+    wanted = {row[0] for rows_near in near.values() for row in rows_near}
+    texts = dict(WorkOrder.objects.filter(pk__in=wanted).values_list("pk", "description"))
+    grams = {pk: text_grams(text) for pk, text in texts.items()}
+    for o in probes:
+        assert o.lon is not None and o.lat is not None
+        probe = (o.lon, o.lat, o.received_at, text_grams(o.description))
+        candidates = []
+        for pk, number, _category, o_lon, o_lat, o_received, state in near[o.number]:
+            stored = (number, o_lon, o_lat, o_received, state, grams[pk])
+            candidate = _candidate(probe, stored, radius, window, min_score)
+            if candidate is not None:
+                candidates.append(candidate)
+        candidates.sort(key=lambda c: (-c.score, c.distance_m, c.number))
+        found[o.number] = candidates[:limit]
     return found
 
 

@@ -80,7 +80,7 @@ def _department(value: Any, name: str = "department") -> Department:
     return department
 
 
-def _dispatch_to(order: WorkOrder, department: Department, now: datetime) -> Effect:
+def dispatch_to(order: WorkOrder, department: Department, now: datetime) -> Effect:
     """Hand the order to ``department`` with a fresh time limit starting now."""
     amount, unit = deadlines.time_limit(order)
     due = deadlines.due_after(now, amount, unit)
@@ -141,7 +141,7 @@ def _dispatch(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Ef
                 field="department",
             )
         value = suggestion["department"]
-    return _dispatch_to(order, _department(value), now)
+    return dispatch_to(order, _department(value), now)
 
 
 @effect("redispatch")
@@ -153,12 +153,12 @@ def _redispatch(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> 
             % {"dept": department.name},
             field="department",
         )
-    return _dispatch_to(order, department, now)
+    return dispatch_to(order, department, now)
 
 
 @effect("rule")
 def _rule(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect:
-    return _dispatch_to(order, _department(fields["department"]), now)
+    return dispatch_to(order, _department(fields["department"]), now)
 
 
 @effect("acknowledge")
@@ -298,7 +298,7 @@ def _reopen(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effe
             field="rating",
         )
     assert order.lead_department is not None
-    result = _dispatch_to(order, order.lead_department, now)
+    result = dispatch_to(order, order.lead_department, now)
     result.changes.update(rating=rating, reopen_count=F("reopen_count") + 1, closed_at=None)
     result.data["rating"] = rating
     return result

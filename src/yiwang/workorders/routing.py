@@ -77,6 +77,7 @@ class _Index:
         self.fresh_until = 0.0
         departments = Department.objects.select_related("region").defer("region__geometry")
         self.departments: dict[int, Department] = {d.pk: d for d in departments}
+        self.by_code: dict[str, Department] | None = None
         self.branches: dict[tuple[int, int], Department] = {
             (d.parent_id, d.region_id): d
             for d in self.departments.values()
@@ -167,6 +168,14 @@ def active_category(code: str) -> Category | None:
 def category_code(category_id: int | None) -> str | None:
     node = _current().categories.get(category_id) if category_id is not None else None
     return node.code if node is not None else None
+
+
+def department_by_code(code: str) -> Department | None:
+    """The active department with ``code``."""
+    index = _current()
+    if index.by_code is None:
+        index.by_code = {d.code: d for d in index.departments.values() if d.is_active}
+    return index.by_code.get(code)
 
 
 def department_code(department_id: int | None) -> str | None:

@@ -291,30 +291,46 @@ def _replayed_batch(actor: Any, keys: list[str], hashes: list[str]) -> list[Work
 
 
 def _store_many(actor: Any | None, batch: list[dict[str, Any]]) -> list[WorkOrder]:
-    """``_store`` for many orders with bulk writes: the same rows, events and audit records."""
+    """``_store`` for many orders with bulk writes: the same rows, events and audit records.
+
+    Where the catalogue (or ``WORKORDERS_AUTO_DISPATCH``) sends an order straight to a unit, the
+    system's ``dispatch`` is applied before the insert — the same effect, event and audit record
+    ``perform_action(order, "dispatch", actor=None)`` would write afterwards, without a second
+    round of queries per order.
+    """
     now = timezone.now()
     creator = actor if actor is not None and getattr(actor, "pk", None) else None
     per_channel = Counter(fields["channel"] for fields in batch)
     numbers = {ch: iter(next_numbers(ch, n, at=now)) for ch, n in per_channel.items()}
-    orders = []
+    auto = getattr(settings, "WORKORDERS_AUTO_DISPATCH", False)
+    orders, decisions, dispatches = [], [], []
     for fields in batch:
         center = fields["center"]
         place = fields["town"] or fields["county"]
-        orders.append(
-            WorkOrder(
-                **fields,
-                number=next(numbers[fields["channel"]]),
-                region_path=place.path if place is not None else center.region.path,
-                state=State.RECEIVED,
-                tier=center.tier,
-                created_by=creator,
-                received_at=now,
-            )
+        order = WorkOrder(
+            **fields,
+            number=next(numbers[fields["channel"]]),
+            region_path=place.path if place is not None else center.region.path,
+            state=State.RECEIVED,
+            tier=center.tier,
+            created_by=creator,
+            received_at=now,
         )
+        decision = effects.suggest_route(order)
+        department = routing.department_by_code(decision["department"]) if decision else None
+        dispatch = None
+        if decision is not None and department is not None and (decision["direct"] or auto):
+            dispatch = effects.dispatch_to(order, department, now)
+            for name, value in dispatch.changes.items():
+                setattr(order, name, value)
+            order.state, order.version = State.DISPATCHED, 2
+        orders.append(order)
+        decisions.append(decision)
+        dispatches.append(dispatch)
     WorkOrder.objects.bulk_create(orders)  # ids come back (RETURNING) on both databases
     events = []
-    decisions = []
-    for order in orders:
+    audits = []
+    for order, decision, dispatch in zip(orders, decisions, dispatches, strict=True):
         events.append(
             WorkOrderEvent(
                 order=order,
@@ -325,28 +341,36 @@ def _store_many(actor: Any | None, batch: list[dict[str, Any]]) -> list[WorkOrde
                 created_at=now,
             )
         )
-        decision = effects.suggest_route(order)
-        decisions.append(decision)
+        received = {**_received_audit(order, order.center), "state": State.RECEIVED}
+        audits.append(AuditEntry("workorder.received", obj=order, after=received))
         if decision is not None:
             events.append(
                 WorkOrderEvent(
                     order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
                 )
             )
-    WorkOrderEvent.objects.bulk_create(events)
-    record_audits(
-        [
-            AuditEntry("workorder.received", obj=order, after=_received_audit(order, order.center))
-            for order in orders
-        ],
-        actor=actor,
-    )
-    auto = getattr(settings, "WORKORDERS_AUTO_DISPATCH", False)
-    for index, (order, decision) in enumerate(zip(orders, decisions, strict=True)):
-        if decision is not None and (decision["direct"] or auto):
-            orders[index] = perform_action(
-                order, "dispatch", actor=None, department=decision["department"]
+        if dispatch is not None:
+            events.append(
+                WorkOrderEvent(
+                    order=order,
+                    kind=EventKind.DISPATCHED,
+                    actor=None,
+                    from_state=State.RECEIVED,
+                    to_state=State.DISPATCHED,
+                    data=dispatch.data,
+                    created_at=now,
+                )
             )
+            audits.append(
+                AuditEntry(
+                    "workorder.dispatch",
+                    obj=order,
+                    before={"state": State.RECEIVED, "version": 1},
+                    after={"state": State.DISPATCHED, "version": 2, **dispatch.data},
+                )
+            )
+    WorkOrderEvent.objects.bulk_create(events)
+    record_audits(audits, actor=actor)
     return orders
 
 
