@@ -66,3 +66,17 @@ def test_a_refused_file_undoes_the_reply_and_keeps_the_text(city: City, as_user:
     order.refresh_from_db()
     assert order.state == State.IN_PROGRESS
     assert not Attachment.objects.filter(order=order).exists()
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(
+    city: City, as_user: Any, settings: Any
+) -> None:
+    settings.ATTACHMENT_MAX_BYTES = 32
+    order = order_in(city, State.IN_PROGRESS)
+    response = _reply(
+        as_user("dept_handler"), order, SimpleUploadedFile("大.png", PNG, "image/png")
+    )
+    assert response.status_code == 422
+    assert 'id="id_reply-attachment-error"' in response.content.decode()
+    order.refresh_from_db()
+    assert order.state == State.IN_PROGRESS

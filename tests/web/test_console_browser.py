@@ -19,6 +19,7 @@ from yiwang.demo.accounts import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 
 DEPARTMENT_CODE = "320613-ND027"  # 南通市崇川区城市管理局, the demo dept_handler's unit
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # enough of a PNG for the content check
 
 
 def _token(server: LiveServer, username: str) -> str:
@@ -141,9 +142,14 @@ def test_an_order_goes_round_the_loop_in_the_console(browser: Any, live_yiwang: 
     department.get_by_role("button", name="开始办理", exact=True).click()
     department.wait_for_load_state("networkidle")
     department.fill("#id_reply-reply", "已更换损坏的路灯灯具，经夜间测试照明恢复正常。")
+    department.set_input_files(
+        "#id_reply-attachment",
+        files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG}],
+    )
     department.get_by_role("button", name="办结反馈", exact=True).click()
     department.wait_for_load_state("networkidle")
     assert _state(department) == "已反馈，待审核"
+    assert "现场照片.png" in department.locator(".yc-files").inner_text()
 
     # Back at the town center: review, callback with a rating, closed.
     dispatcher.reload()

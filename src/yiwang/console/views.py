@@ -31,6 +31,7 @@ from yiwang.console.sla import deadline_of
 from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.scoping import roles_of
 from yiwang.workorders import services as workorder_services
+from yiwang.workorders.attachments import check_size
 from yiwang.workorders.duplicates import duplicates_of
 from yiwang.workorders.lifecycle import ACTIONS, DEPARTMENT, DISPATCHERS, HOTLINE, LEADER
 from yiwang.workorders.models import WorkOrder
@@ -313,6 +314,8 @@ def _perform(order: WorkOrder, action: str, form: ActionForm, user: Any) -> None
     version = form.cleaned_data["version"]
     upload = form.cleaned_data.get("attachment")
     if action == "reply" and upload is not None:
+        # Refuse an oversized file before reading it into memory.
+        check_size(upload.size or 0, field="attachment")
         services.reply_with_attachment(
             order,
             actor=user,
