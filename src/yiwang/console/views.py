@@ -187,7 +187,7 @@ def _load(request: HttpRequest, number: str) -> WorkOrder:
 def _form_for(
     request: HttpRequest, order: WorkOrder, action: str, suggestion: str, **kw: Any
 ) -> ActionForm:
-    needs_units = action in ("dispatch", "redispatch", "rule", "add_unit")
+    needs_units = action in ("dispatch", "redispatch", "rule", "add_unit", "whistle")
     return ActionForm(
         action,
         departments=_departments(request) if needs_units else None,
