@@ -210,3 +210,13 @@ def test_the_navigation_shows_each_role_its_console_pages(
     nav = page[page.index('class="yw-nav"') : page.index("</nav>")]
     assert all(label in nav for label in shown)
     assert not any(label in nav for label in hidden)
+
+
+def test_the_console_speaks_english_when_asked(city: City, as_user: Any) -> None:
+    order = order_in(city, State.DISPATCHED)
+    client = as_user("town_dispatcher")
+    client.cookies["django_language"] = "en"
+    page = client.get(QUEUE).content.decode()
+    assert "<h1>Dispatch queue</h1>" in page
+    detail = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert "Timeline" in detail and "Urge" in detail
