@@ -64,6 +64,8 @@ def _fields(city: City, order: WorkOrder, action: str, spare: WorkOrder) -> dict
         "supervise": {"note": "限期办结"},
         "add_unit": {"department": city.other_department.code},
         "note": {"note": "已电话联系"},
+        "whistle": {"department": city.other_department.code},
+        "answer_whistle": {},
     }.get(action, reason)
 
 
@@ -76,6 +78,11 @@ def _attempt(city: City, pk: int, action: str, username: str, spare: WorkOrder) 
             if action in ("grant_extension", "deny_extension") and order.state in WORKING:
                 fields = _fields(city, order, "request_extension", spare)
                 order = step(city, order, "request_extension", "dept_handler", **fields)
+            if action == "answer_whistle":  # a town has called the unit to this order
+                now = timezone.now()
+                order.whistles.create(
+                    department=city.department, called_at=now, answer_by=now + timedelta(hours=1)
+                )
             perform_action(
                 order, action, actor=city[username], **_fields(city, order, action, spare)
             )

@@ -49,6 +49,7 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "WORKORDERS_RETURN_WINDOW": (str, ""),
     "WORKORDERS_GRID_INTAKE_TIER": (str, "town"),
     "WORKORDERS_AUTO_DISPATCH": (bool, False),
+    "WORKORDERS_WHISTLE_ANSWER_MINUTES": (int, 30),
     "SLA_PAUSE_DURING_EXTENSION": (bool, True),
     "WORK_CALENDAR_EXTRA_HOLIDAYS": (list, []),
     "WORK_CALENDAR_EXTRA_WORKDAYS": (list, []),

@@ -59,6 +59,8 @@ LABELS: dict[str, Any] = {
     "supervise": gettext_lazy("Supervise"),
     "add_unit": gettext_lazy("Add an assisting unit"),
     "note": gettext_lazy("Add a note"),
+    "whistle": gettext_lazy("Whistle a unit to the scene (吹哨)"),
+    "answer_whistle": gettext_lazy("Report to the whistle (报到)"),
 }
 # The next step of the main path in each role's day: opened first on the order page.
 PRIMARY = ("dispatch", "acknowledge", "start", "reply", "approve", "verify", "callback", "rule")
@@ -82,7 +84,7 @@ def refusal(user: Any, order: WorkOrder, name: str, now: datetime) -> DomainErro
         return PermissionDenied(
             _("Your roles may not %(action)s an order.") % {"action": LABELS[name]}
         )
-    if not any(workorder_services._acts_here(user, role, order) for role in acting):
+    if not any(workorder_services._acts_here(user, role, order, name) for role in acting):
         return PermissionDenied(_("You act only on orders of your own center, unit or grids."))
     if order.state not in action.from_states:
         return Conflict(

@@ -25,7 +25,7 @@ from yiwang.workorders.attachments import check_size
 from yiwang.workorders.choices import HANDLING_STATES
 from yiwang.workorders.duplicates import duplicates_of, duplicates_of_many
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, allowed_actions
-from yiwang.workorders.models import Attachment, WorkOrder, WorkOrderEvent
+from yiwang.workorders.models import Attachment, Whistle, WorkOrder, WorkOrderEvent
 from yiwang.workorders.models.order import WorkOrderQuerySet
 from yiwang.workorders.schemas import (
     ActionIn,
@@ -161,7 +161,19 @@ def _detail_of(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
         }
         for a in Attachment.objects.filter(order=order).order_by("id")
     ]
-    return _out(viewer, order, timeline=timeline, attachments=files, **extra)
+    now = timezone.now()
+    whistles = [
+        {
+            "department": w.department.code,
+            "department_name": w.department.name,
+            "called_at": w.called_at,
+            "answer_by": w.answer_by,
+            "answered_at": w.answered_at,
+            "late": (w.answered_at or now) > w.answer_by,
+        }
+        for w in Whistle.objects.filter(order=order).select_related("department")
+    ]
+    return _out(viewer, order, timeline=timeline, attachments=files, whistles=whistles, **extra)
 
 
 @router.post("/workorders/batch", response={201: WorkOrderBatchOut})

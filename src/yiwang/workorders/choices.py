@@ -120,6 +120,9 @@ class EventKind(models.TextChoices):
     UNIT_ADDED = "unit_added", _("Assisting unit added")
     NOTED = "noted", _("Note")
     ATTACHED = "attached", _("Attachment added")
+    WHISTLED = "whistled", _("Whistle blown to a unit (吹哨)")
+    WHISTLE_ANSWERED = "whistle_answered", _("Unit reported to the whistle (报到)")
+    WHISTLE_OVERDUE = "whistle_overdue", _("Whistle not answered in time")
 
 
 class Rating(models.TextChoices):

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from yiwang.core.errors import Conflict, ValidationFailed
-from yiwang.org.models import Department
+from yiwang.org.choices import Role
+from yiwang.org.models import Department, RoleAssignment
 from yiwang.workorders import deadlines
 from yiwang.workorders.choices import (
     FINAL_STATES,
@@ -27,7 +29,7 @@ from yiwang.workorders.choices import (
     RequestType,
     State,
 )
-from yiwang.workorders.models import Category, WorkOrder
+from yiwang.workorders.models import Category, Whistle, WorkOrder
 
 
 @dataclass
@@ -385,6 +387,65 @@ def _add_unit(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Ef
     if department.pk == order.lead_department_id:
         raise ValidationFailed(_("That is already the lead unit."), field="department")
     return Effect(add_departments=[department], data={"department": department.code})
+
+
+@effect("whistle")
+def _whistle(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect:
+    department = _department(fields["department"])
+    if Whistle.objects.filter(order=order, department=department, answered_at=None).exists():
+        raise Conflict(
+            _("%(dept)s has already been called and has not answered yet.")
+            % {"dept": department.name},
+            details={"field": "department"},
+        )
+    minutes = int(getattr(settings, "WORKORDERS_WHISTLE_ANSWER_MINUTES", 30))
+    answer_by = now + timedelta(minutes=minutes)
+    Whistle.objects.create(
+        order=order,
+        department=department,
+        called_by=actor if actor is not None and getattr(actor, "pk", None) else None,
+        called_at=now,
+        answer_by=answer_by,
+    )
+    # The unit must see the order to answer: it joins as an assisting unit (not the lead).
+    assisting = [department] if department.pk != order.lead_department_id else []
+    return Effect(
+        add_departments=assisting,
+        data={
+            "department": department.code,
+            "department_name": department.name,
+            "answer_by": answer_by.isoformat(),
+        },
+    )
+
+
+@effect("answer_whistle")
+def _answer_whistle(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect:
+    units = RoleAssignment.objects.filter(
+        user=actor, role__in=(Role.DEPT_HANDLER, Role.DEPT_LIAISON)
+    ).values("department_id")
+    whistle = (
+        Whistle.objects.select_for_update()
+        .filter(order=order, department_id__in=units, answered_at=None)
+        .select_related("department")
+        .order_by("called_at")
+        .first()
+    )
+    if whistle is None:
+        raise Conflict(
+            _("No whistle is waiting for your unit's answer on this order."),
+            details={"state": order.state},
+        )
+    Whistle.objects.filter(pk=whistle.pk).update(answered_at=now, answered_by=actor)
+    late = now > whistle.answer_by
+    return Effect(
+        data={
+            "department": whistle.department.code,
+            "department_name": whistle.department.name,
+            "minutes": round((now - whistle.called_at).total_seconds() / 60),
+            "late": late,
+        },
+    )
 
 
 @effect("note")

@@ -38,6 +38,8 @@ OPEN_STATES = frozenset(
     }
 )
 WORKING = frozenset({State.ACKNOWLEDGED, State.IN_PROGRESS})
+# A whistle can be blown while the order is at the center or being worked on.
+WHISTLE_STATES = OPEN_STATES | {State.RECEIVED}
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,16 @@ ACTIONS: dict[str, Action] = {
             DISPATCHERS,
             ("reason",),
         ),
+        # 吹哨报到: a town calls a unit to the scene; the unit must answer in time
+        _action(
+            "whistle",
+            E.WHISTLED,
+            WHISTLE_STATES,
+            None,
+            {Role.TOWN_DISPATCHER},
+            ("department",),
+        ),
+        _action("answer_whistle", E.WHISTLE_ANSWERED, WHISTLE_STATES, None, DEPARTMENT),
         # events that leave the state alone
         _action("urge", E.URGED, OPEN_STATES, None, DISPATCHERS | LEADER),
         _action("supervise", E.SUPERVISED, OPEN_STATES, None, DISPATCHERS | LEADER, ("note",)),

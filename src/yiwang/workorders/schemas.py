@@ -120,9 +120,21 @@ class EventSchema(Schema):
     created_at: datetime
 
 
+class WhistleSchema(Schema):
+    """A town's call (吹哨) to a unit and the unit's answer (报到)."""
+
+    department: str
+    department_name: str
+    called_at: datetime
+    answer_by: datetime
+    answered_at: datetime | None
+    late: bool = Field(description="answered after answer_by, or still unanswered past it")
+
+
 class WorkOrderDetailSchema(WorkOrderSchema):
     timeline: list[EventSchema]
     attachments: list[AttachmentSchema]
+    whistles: list[WhistleSchema]
 
 
 class DuplicateSchema(Schema):

@@ -772,7 +772,7 @@ def _guarded(pk: int, action: Action, actor: Any | None) -> WorkOrder:
         )
     if current.state not in action.from_states:
         raise _wrong_state(current, action, actor)
-    if not any(_acts_here(actor, role, current) for role in roles):
+    if not any(_acts_here(actor, role, current, action.name) for role in roles):
         raise PermissionDenied(
             _("As %(role)s you act only on orders of your own center, unit or grids.")
             % {"role": ", ".join(sorted(roles))},
@@ -804,11 +804,19 @@ def _assignments(actor: Any) -> dict[str, RoleAssignment]:
     return cached
 
 
-def _acts_here(actor: Any, role: str, order: WorkOrder) -> bool:
-    """Whether the actor's assignment for ``role`` covers this order's place."""
+def _acts_here(actor: Any, role: str, order: WorkOrder, action: str = "") -> bool:
+    """Whether the actor's assignment for ``role`` covers this order's place (for
+    ``answer_whistle``: whether the order has called the actor's unit)."""
     assignment = _assignments(actor).get(role)
     if assignment is None:
         return False
+    if action == "answer_whistle":
+        unit = assignment.department_id
+        return (
+            role in DEPARTMENT
+            and unit is not None
+            and order.whistles.filter(department_id=unit).exists()
+        )
     if role in DISPATCHERS:
         # The order's own center, or a center above it.
         center = assignment.center

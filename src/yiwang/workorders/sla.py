@@ -42,7 +42,7 @@ from yiwang.core.workcalendar import TimeUnit, default_calendar
 from yiwang.org.choices import Tier
 from yiwang.workorders.choices import EventKind, State
 from yiwang.workorders.lifecycle import ACTIONS
-from yiwang.workorders.models import WorkOrder, WorkOrderEvent
+from yiwang.workorders.models import Whistle, WorkOrder, WorkOrderEvent
 from yiwang.workorders.services import perform_action
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ ESCALATE_TIERS = frozenset({Tier.TOWN, Tier.COUNTY})
 # Stored on the timeline in the city's language, like a dispatcher's own note.
 WARN_NOTE = "办理时限已用去{percent}%，请于{due}前办结。"
 URGE_NOTE = "已到办理时限，系统自动催办。"
+WHISTLE_NOTE = "{unit}未在时限内报到。"
 SUPERVISE_NOTE = "超过办理时限仍未办结，系统自动督办。"
 ESCALATE_REASON = "超期未办结，自动上报"
 
@@ -85,6 +86,7 @@ class SweepStats:
     urged: int = 0
     supervised: int = 0
     escalated: int = 0
+    whistles_unanswered: int = 0
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
 
@@ -124,6 +126,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> SweepStats:
             for order in chunk:
                 _sweep_one(order, now, policy, done[order.pk], stats)
             logger.debug("SLA sweep: %d orders checked so far", stats.checked)
+        stats.whistles_unanswered = flag_unanswered_whistles(now)
     except Exception:
         _record(now, stats, result=AuditResult.FAILURE, error=traceback.format_exc())
         raise
@@ -268,6 +271,39 @@ def _take(order: WorkOrder, stage: str, now: datetime) -> None:
         perform_action(order, "supervise", actor=None, note=SUPERVISE_NOTE)
     else:
         perform_action(order, "escalate", actor=None, reason=ESCALATE_REASON)
+
+
+def flag_unanswered_whistles(now: datetime) -> int:
+    """Put "whistle not answered in time" on the timeline of every order whose called unit let
+    the answer time pass, once per whistle, with its audit record; answer how many."""
+    flagged = 0
+    late = (
+        Whistle.objects.filter(answered_at=None, overdue_noted_at=None, answer_by__lt=now)
+        .select_related("order", "department")
+        .order_by("answer_by")
+    )
+    for whistle in late[:1000]:
+        with transaction.atomic():
+            if not Whistle.objects.filter(pk=whistle.pk, overdue_noted_at=None).update(
+                overdue_noted_at=now
+            ):
+                continue  # another sweep took it
+            data = {
+                "department": whistle.department.code,
+                "department_name": whistle.department.name,
+                "answer_by": whistle.answer_by.isoformat(),
+            }
+            WorkOrderEvent.objects.create(
+                order=whistle.order,
+                kind=EventKind.WHISTLE_OVERDUE,
+                actor=None,
+                note=WHISTLE_NOTE.format(unit=whistle.department.name),
+                data=data,
+                created_at=timezone.now(),
+            )
+            record_audit("workorder.whistle_overdue", actor=None, obj=whistle.order, after=data)
+        flagged += 1
+    return flagged
 
 
 def warn_work_order(order: WorkOrder, *, now: datetime) -> WorkOrderEvent:

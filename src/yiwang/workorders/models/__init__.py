@@ -3,6 +3,7 @@
 from yiwang.workorders.models.order import (
     Attachment,
     IdempotencyKey,
+    Whistle,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderSequence,
@@ -14,6 +15,7 @@ __all__ = [
     "Category",
     "DispatchRule",
     "IdempotencyKey",
+    "Whistle",
     "WorkOrder",
     "WorkOrderEvent",
     "WorkOrderSequence",

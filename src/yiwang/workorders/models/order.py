@@ -215,6 +215,36 @@ class WorkOrderEvent(models.Model):
         raise AppendOnlyError("work-order events are append-only")
 
 
+class Whistle(models.Model):
+    """A town's call (吹哨) to a unit to come and deal with an order, which the unit must answer
+    (报到) within ``WORKORDERS_WHISTLE_ANSWER_MINUTES``; the SLA sweep flags calls left
+    unanswered. Written only through the ``whistle`` and ``answer_whistle`` actions."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="whistles")
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    called_at = models.DateTimeField(_("called"))
+    answer_by = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    overdue_noted_at = models.DateTimeField(_("overdue noted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "called_at", "id"]
+        indexes = [models.Index(fields=["answered_at", "answer_by"], name="wo_whistle_open")]
+        verbose_name = _("whistle")
+        verbose_name_plural = _("whistles")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.department_id}"
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # Stored under a random name: the citizen's file name is kept in ``name`` only.
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
