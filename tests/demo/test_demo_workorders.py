@@ -65,3 +65,12 @@ def test_the_command_generates_and_reports(city: None) -> None:
 
     assert WorkOrder.objects.count() == 5
     assert "Created 5 work orders" in out.getvalue()
+
+
+def test_the_demo_city_can_come_with_orders_in_one_command() -> None:
+    out = StringIO()
+    call_command("demo", "load", "--scale", "small", "--orders", "6", stdout=out)
+
+    assert WorkOrder.objects.count() == 6
+    assert "Created 6 work orders" in out.getvalue()
+    assert verify_chain().ok

@@ -16,6 +16,10 @@ from yiwang.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from yiwang.demo.services import DEFAULT_SEED, SCALES, demo_loaded, load_demo
 from yiwang.org.choices import Role
 
+# Work orders the default demo comes with: enough for every queue, board and chart to show
+# something, quick to make through the real services (see docs/operations.md for more).
+SAMPLE_ORDERS = 240
+
 
 class Command(BaseCommand):
     help = "Load the Nantong-scale demo data, or list the demo accounts."
@@ -27,6 +31,13 @@ class Command(BaseCommand):
         load.add_argument("--seed", type=int, default=DEFAULT_SEED)
         load.add_argument("--password", default=DEMO_PASSWORD)
         load.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
+        load.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="demo work orders to generate after the city (default: "
+            f"{SAMPLE_ORDERS} at full scale, none at small scale; 0: none)",
+        )
         sub.add_parser("accounts", help="print the demo logins and their scope")
         orders = sub.add_parser("workorders", help="generate a year of demo work orders")
         orders.add_argument("--count", type=int, default=2000)
@@ -55,6 +66,11 @@ class Command(BaseCommand):
                 f"Loaded {result.regions} regions, {result.grids} grids, "
                 f"{result.accounts} demo accounts."
             )
+            orders = options["orders"]
+            if orders is None:
+                orders = SAMPLE_ORDERS if options["scale"] == "full" else 0
+            if orders > 0:
+                generate_orders(console, {"count": orders, "seed": options["seed"], "days": 365})
             return
         if options["action"] == "workorders":
             generate_orders(console, options)
