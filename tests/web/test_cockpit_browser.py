@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,51 @@ pytestmark = pytest.mark.browser
 COUNTIES = {"崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市"}
 
 
-@pytest.fixture(scope="module")
-def with_orders(live_yiwang: LiveServer) -> LiveServer:
-    """A day's worth of demo orders (filed today, so the map has points)."""
-    subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", "demo", "workorders", "--count", "40", "--days", "1"],
-        env=live_yiwang.env,
+def _yiwang(server: LiveServer, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", *args],
+        env=server.env,
         check=True,
         capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def _api(server: LiveServer, token: str, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        server.url + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def with_orders(live_yiwang: LiveServer) -> LiveServer:
+    """A day's worth of demo orders (filed today, so the map has points) and one urgent
+    hotline order for the leaders' feed, filed before any screen has cached its figures."""
+    _yiwang(live_yiwang, "demo", "workorders", "--count", "40", "--days", "1")
+    token = _yiwang(live_yiwang, "token", "create", "hotline_agent").strip().splitlines()[-1]
+    town = _api(live_yiwang, token, "GET", "/api/v1/regions?level=town&parent=320613")[0]
+    lon, lat = town["centroid"]
+    _api(
+        live_yiwang,
+        token,
+        "POST",
+        "/api/v1/workorders",
+        {
+            "description": "小区地下车库燃气味很重，担心泄漏，请尽快派人处置。",
+            "request_type": "help",
+            "channel": "hotline",
+            "priority": "urgent",
+            "lon": lon,
+            "lat": lat,
+            "contact_name": "陈女士",
+            "contact_phone": "13912345678",
+        },
     )
     return live_yiwang
 
@@ -70,6 +109,14 @@ def test_leader_sees_the_city_on_the_big_screen(browser: Any, with_orders: LiveS
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-1920x1080.png"))
 
+        # The urgent order is in the feed; acknowledging it marks it without a reload.
+        item = page.locator("#ck-feed li.ck-item").first
+        assert "紧急" in item.locator(".ck-tag").first.inner_text()
+        item.locator("button.ck-ack").click()
+        page.wait_for_selector("#ck-feed li.ck-acked")
+        assert item.locator("button.ck-ack").inner_text().startswith("已阅")
+        assert item.locator("button.ck-ack").is_disabled()
+
         # Drill down by clicking: 崇川区, then the town under the same spot, then its grids.
         town = page.evaluate(
             """async () => {
@@ -100,6 +147,10 @@ def test_leader_sees_the_city_on_the_big_screen(browser: Any, with_orders: LiveS
         page.click("#ck-crumbs button >> nth=0")
         page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 1")
         assert set(_series_region_names(page)) >= COUNTIES
+        # Without a mouse: the list under the map goes down a level too.
+        page.select_option("#ck-goto", "320613")
+        page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 2")
+        assert town["name"] in _series_region_names(page)
         assert errors == []
     finally:
         context.close()

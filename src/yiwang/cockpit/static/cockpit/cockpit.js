@@ -200,6 +200,34 @@
     });
   }
 
+  // The keyboard's way down: the regions of the current level in a list (the map needs a mouse).
+  function fillGoto(features) {
+    var select = document.getElementById("ck-goto");
+    select.textContent = "";
+    var blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = "—";
+    select.appendChild(blank);
+    select.disabled = state.level === "town";
+    features.forEach(function (feature) {
+      var option = document.createElement("option");
+      option.value = feature.properties.code;
+      option.textContent = feature.properties.name;
+      select.appendChild(option);
+    });
+  }
+
+  function drillInto(code) {
+    if (state.level === "city") {
+      state.county = code;
+    } else if (state.level === "county") {
+      state.town = code;
+    } else {
+      return;
+    }
+    showLevel();
+  }
+
   function regionValues(features, counts) {
     return features.map(function (feature) {
       var code = feature.properties.code;
@@ -225,6 +253,7 @@
     var data = regionValues(features, counts);
     var max = data.reduce(function (m, d) { return Math.max(m, d.value || 0); }, 0);
     var points = pointsFor();
+    fillGoto(features);
     // replaceMerge: each level's data replaces the last level's (a plain merge would keep the
     // tail of a longer array).
     state.chart.setOption({
@@ -258,6 +287,7 @@
   function showLevel() {
     crumbs();
     if (state.town) {
+      state.level = "town";
       var url = main.dataset.gridsUrl.replace("TOWN", encodeURIComponent(state.town));
       fetchJson(url).then(function (grids) {
         grids.features.forEach(function (f) {
@@ -268,17 +298,16 @@
           return feature.properties.today;
         });
       }).catch(mapFailed);
-      state.level = "town";
     } else if (state.county) {
+      state.level = "county";
       var towns = state.towns.features.filter(function (f) {
         return f.properties.parent_code === state.county;
       });
       window.echarts.registerMap("ck-county-" + state.county, collection(towns));
       draw("ck-county-" + state.county, towns, townCounts);
-      state.level = "county";
     } else {
-      draw("ck-city", state.counties.features, countyCounts);
       state.level = "city";
+      draw("ck-city", state.counties.features, countyCounts);
     }
   }
 
@@ -338,15 +367,12 @@
       if (params.seriesId !== "regions" && params.componentType !== "geo") {
         return;
       }
-      var code = params.name;
-      if (state.level === "city") {
-        state.county = code;
-      } else if (state.level === "county") {
-        state.town = code;
-      } else {
-        return;
+      drillInto(params.name);
+    });
+    document.getElementById("ck-goto").addEventListener("change", function (event) {
+      if (event.target.value) {
+        drillInto(event.target.value);
       }
-      showLevel();
     });
     window.addEventListener("resize", function () {
       chart.resize();
