@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,18 +194,32 @@ def _ranking_key(row: KpiRow) -> tuple[float, int, str]:
 def department_figures(department: Department, now: datetime) -> DepartmentFigures:
     """This month's indicators of ``department`` and its rank among units of its tier.
 
-    The rank compares the unit with every unit of its tier, so it is computed over all of
-    their orders; only the unit's own figures and its position are shown, never another
-    unit's figures."""
+    The unit's own figures are computed on each visit. The rank compares it with every unit
+    of its tier, which reads all of their orders of the month: that comparison is cached for
+    ``CONSOLE_RANK_CACHE_SECONDS`` (default 300), with the unit's own fresh figures put in
+    its place. Only the unit's own figures and its position are shown, never another unit's.
+    """
     start, end = month_bounds(now)
-    rows = compute_kpis(
-        WorkOrder.objects.filter(lead_department__tier=department.tier),
+    own = compute_kpis(
+        WorkOrder.objects.filter(lead_department=department),
         group_by="department",
         start=start,
         end=end,
     )
-    ranked = sorted(rows, key=_ranking_key)
-    for position, row in enumerate(ranked, start=1):
-        if row.code == department.code:
-            return DepartmentFigures(department, row, position, len(ranked))
-    return DepartmentFigures(department, None, None, len(ranked))
+    row = own[0] if own else None
+    key = f"console:rank:{department.tier}:{start:%Y-%m}"
+    keys: dict[str, tuple[float, int, str]] | None = cache.get(key)
+    if keys is None:
+        rows = compute_kpis(
+            WorkOrder.objects.filter(lead_department__tier=department.tier),
+            group_by="department",
+            start=start,
+            end=end,
+        )
+        keys = {r.code: _ranking_key(r) for r in rows}
+        cache.set(key, keys, int(getattr(settings, "CONSOLE_RANK_CACHE_SECONDS", 300)))
+    if row is None:
+        return DepartmentFigures(department, None, None, len(keys))
+    keys = {**keys, row.code: _ranking_key(row)}
+    rank = sorted(keys.values()).index(_ranking_key(row)) + 1
+    return DepartmentFigures(department, row, rank, len(keys))
