@@ -105,7 +105,7 @@ def _cached_month_rows(user: Any, dimension: GroupBy, first: date) -> list[KpiRo
     rows: list[KpiRow] | None = cache.get(key)
     if rows is None:
         rows = month_rows(user, dimension, first)
-        cache.set(key, rows, getattr(settings, "COCKPIT_TREND_CACHE_SECONDS", 600))
+        cache.set(key, rows, settings.COCKPIT_TREND_CACHE_SECONDS)
     return rows
 
 

@@ -37,15 +37,15 @@ HOT_SPOT_DAYS = 7
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "COCKPIT_CACHE_SECONDS", 30))
+    return int(settings.COCKPIT_CACHE_SECONDS)
 
 
 def _long_overdue() -> timedelta:
-    return timedelta(days=float(getattr(settings, "COCKPIT_LONG_OVERDUE_DAYS", 3)))
+    return timedelta(days=float(settings.COCKPIT_LONG_OVERDUE_DAYS))
 
 
 def _max_points() -> int:
-    return int(getattr(settings, "COCKPIT_MAX_POINTS", 3000))
+    return int(settings.COCKPIT_MAX_POINTS)
 
 
 def _today_start(now: datetime) -> datetime:
@@ -58,7 +58,7 @@ def urgent_condition(now: datetime) -> Q:
     urgent = Q(priority__in=(Priority.URGENT, Priority.EMERGENCY))
     leader = Q(channel=Channel.LEADER)
     long_overdue = Q(state__in=HANDLING_STATES, due_at__lt=now - _long_overdue())
-    urged = Q(urge_count__gte=int(getattr(settings, "COCKPIT_URGED_TIMES", 2)))
+    urged = Q(urge_count__gte=int(settings.COCKPIT_URGED_TIMES))
     return open_ & (urgent | leader | long_overdue | urged)
 
 
@@ -82,7 +82,7 @@ def urgent_reasons(order: WorkOrder, now: datetime) -> list[str]:
         reasons.append(
             ngettext("Overdue %(days)d day", "Overdue %(days)d days", days) % {"days": days}
         )
-    if order.urge_count >= int(getattr(settings, "COCKPIT_URGED_TIMES", 2)):
+    if order.urge_count >= int(settings.COCKPIT_URGED_TIMES):
         reasons.append(_("Urged %(count)d times") % {"count": order.urge_count})
     return reasons
 
@@ -137,7 +137,7 @@ def _month_kpis(user: Any, orders: QuerySet[WorkOrder], now: datetime) -> KpiRow
     if total is None:
         start = timezone.make_aware(datetime.combine(first, time.min))
         total = total_of(compute_kpis(orders, group_by="county", start=start, end=now))
-        cache.set(key, total, int(getattr(settings, "COCKPIT_MONTH_CACHE_SECONDS", 300)))
+        cache.set(key, total, int(settings.COCKPIT_MONTH_CACHE_SECONDS))
     return total
 
 
@@ -241,7 +241,7 @@ def situation_for(user: Any) -> tuple[dict[str, Any], bool]:
             return entry["data"], True  # someone else is recomputing: the last figures stand
     try:
         data = compute_situation(user, now)
-        stale = max(cache_seconds(), int(getattr(settings, "COCKPIT_STALE_SECONDS", 600)))
+        stale = max(cache_seconds(), int(settings.COCKPIT_STALE_SECONDS))
         cache.set(key, {"data": data, "computed_at": now}, stale)
     finally:
         if entry is not None:

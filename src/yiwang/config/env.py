@@ -66,6 +66,13 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "DUPLICATE_RADIUS_M": (float, 300.0),
     "DUPLICATE_WINDOW_DAYS": (float, 7.0),
     "DUPLICATE_MIN_SCORE": (float, 0.35),
+    "COCKPIT_CACHE_SECONDS": (int, 30),
+    "COCKPIT_STALE_SECONDS": (int, 600),
+    "COCKPIT_MONTH_CACHE_SECONDS": (int, 300),
+    "COCKPIT_TREND_CACHE_SECONDS": (int, 600),
+    "COCKPIT_LONG_OVERDUE_DAYS": (float, 3.0),
+    "COCKPIT_URGED_TIMES": (int, 2),
+    "COCKPIT_MAX_POINTS": (int, 3000),
 }
 
 # What a production deployment must set itself; the embedded defaults are not safe there.
@@ -141,4 +148,10 @@ def parse_duration(name: str, raw: str, default: tuple[float, str]) -> tuple[flo
 def check_share(name: str, value: float) -> float:
     if not 0 < value < 1:
         raise ImproperlyConfigured(f"{name}={value} must be a share between 0 and 1 (exclusive).")
+    return value
+
+
+def check_positive(name: str, value: float) -> float:
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name}={value} must be greater than 0.")
     return value

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.config.env import (
     BASE_DIR,
     check_audit_retention,
+    check_positive,
     check_production,
     check_share,
     embedded_secret_key,
@@ -221,6 +222,24 @@ ATTACHMENTS_PER_ORDER: int = env("ATTACHMENTS_PER_ORDER")
 DUPLICATE_RADIUS_M: float = env("DUPLICATE_RADIUS_M")
 DUPLICATE_WINDOW_DAYS: float = env("DUPLICATE_WINDOW_DAYS")
 DUPLICATE_MIN_SCORE: float = env("DUPLICATE_MIN_SCORE")
+
+# --- Leadership cockpit (docs/cockpit.md): how long the big screen's figures are fresh (and how
+# often it refreshes), how long expired ones may be served while one screen recomputes, how long
+# the month's rates and the ranking trend's earlier months are kept; what puts an order in the
+# leaders' urgent feed; how many of today's orders are drawn as points ---
+COCKPIT_CACHE_SECONDS = int(check_positive("COCKPIT_CACHE_SECONDS", env("COCKPIT_CACHE_SECONDS")))
+COCKPIT_STALE_SECONDS = int(check_positive("COCKPIT_STALE_SECONDS", env("COCKPIT_STALE_SECONDS")))
+COCKPIT_MONTH_CACHE_SECONDS = int(
+    check_positive("COCKPIT_MONTH_CACHE_SECONDS", env("COCKPIT_MONTH_CACHE_SECONDS"))
+)
+COCKPIT_TREND_CACHE_SECONDS = int(
+    check_positive("COCKPIT_TREND_CACHE_SECONDS", env("COCKPIT_TREND_CACHE_SECONDS"))
+)
+COCKPIT_LONG_OVERDUE_DAYS: float = check_positive(
+    "COCKPIT_LONG_OVERDUE_DAYS", env("COCKPIT_LONG_OVERDUE_DAYS")
+)
+COCKPIT_URGED_TIMES = int(check_positive("COCKPIT_URGED_TIMES", env("COCKPIT_URGED_TIMES")))
+COCKPIT_MAX_POINTS = int(check_positive("COCKPIT_MAX_POINTS", env("COCKPIT_MAX_POINTS")))
 
 # --- job queue (Huey; config/huey.py): SQLite at $VAR_DIR/huey.sqlite3, Redis with REDIS_URL;
 # `yiwang worker` runs the consumer. HUEY_IMMEDIATE runs tasks in the calling process ---
