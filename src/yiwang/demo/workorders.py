@@ -124,7 +124,10 @@ class _Area:
         self.prepared = [prep(s) for s in self.shapes]
 
     def point(self, rng: random.Random) -> tuple[float, float]:
-        i = rng.randrange(len(self.shapes))
+        return self.point_in(rng.randrange(len(self.shapes)), rng)
+
+    def point_in(self, i: int, rng: random.Random) -> tuple[float, float]:
+        """A random point inside the ``i``-th grid."""
         minx, miny, maxx, maxy = self.shapes[i].bounds
         for _ in range(100):
             x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)

@@ -40,7 +40,14 @@ class Command(BaseCommand):
         )
         sub.add_parser("accounts", help="print the demo logins and their scope")
         orders = sub.add_parser("workorders", help="generate a year of demo work orders")
-        orders.add_argument("--count", type=int, default=2000)
+        orders.add_argument(
+            "--count", type=int, default=None, help="default 2000, or 2,000,000 with --full"
+        )
+        orders.add_argument(
+            "--full",
+            action="store_true",
+            help="Nantong's yearly volume, written in bulk with back-dated lifecycles",
+        )
         orders.add_argument("--seed", type=int, default=2026)
         orders.add_argument("--days", type=int, default=365)
 
@@ -79,14 +86,20 @@ class Command(BaseCommand):
 
 
 def generate_orders(console: Console, options: dict[str, Any]) -> None:
+    from yiwang.demo.bulk import NANTONG_YEARLY, generate_bulk
     from yiwang.demo.workorders import generate_work_orders
 
     if not demo_loaded():
         raise CommandError("Load the demo city first: yiwang demo load")
+    full = options.get("full", False)
+    count = options["count"] if options["count"] is not None else 2000
+    if full and options["count"] is None:
+        count = NANTONG_YEARLY
+    generate = generate_bulk if full else generate_work_orders
     with request_context(client_address="cli"), progress_bar(console) as report:
         try:
-            stats = generate_work_orders(
-                count=options["count"], seed=options["seed"], days=options["days"], progress=report
+            stats = generate(
+                count=count, seed=options["seed"], days=options["days"], progress=report
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
