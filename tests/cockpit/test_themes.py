@@ -77,3 +77,17 @@ def test_theme_filters_and_access(city: City) -> None:
     assert client.get("/cockpit/themes/no-such-theme/").status_code == 404
     for username in ("dept_handler", "citizen"):
         assert client_for(city, username).get("/cockpit/themes/flood/").status_code == 403
+
+
+def test_pages_in_english_when_asked(city: City, orders: dict[str, Any]) -> None:
+    import json
+
+    from django.conf import settings
+
+    client = client_for(city, "leader")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Leadership cockpit" in client.get("/cockpit/").content.decode()
+    feed = json.loads(client.get("/cockpit/data.json").content)["feed"]
+    assert feed[0]["reasons"] == ["Urgent"]  # the cache is kept per language
+    assert "Group rental housing" in client.get("/cockpit/themes/").content.decode()
+    assert "Response rate (%)" in client.get("/cockpit/rankings/").content.decode()

@@ -181,6 +181,7 @@ def test_rankings_and_a_theme_page(page: Any, with_orders: LiveServer) -> None:
     assert page.locator("h1").inner_text() == "民生诉求（12345）"
     page.wait_for_selector("#theme-map canvas")
     assert "尚未接入" not in page.locator(".ck-layers").inner_text()
+    page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-theme-12345.png"), full_page=True)
     page.goto(f"{with_orders.url}/cockpit/themes/group-rental/")
     assert "尚未接入" in page.locator(".ck-layers").inner_text()
     assert page.js_errors == []
