@@ -13,6 +13,7 @@ import pytest
 
 from tests.web.conftest import ARTIFACTS, LiveServer
 from tests.web.test_browser import sign_in
+from yiwang.demo.accounts import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -168,6 +169,34 @@ def test_cockpit_fits_a_small_screen(browser: Any, with_orders: LiveServer) -> N
         page.screenshot(path=str(Path(ARTIFACTS) / "cockpit-1366x768.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("username", "region", "crumbs", "level_names"),
+    [
+        ("county_leader", "320613", 2, "街道"),  # starts inside 崇川区: its towns
+        ("town_leader", "320613001", 2, "网格"),  # a town leader's starts with the town's grids
+    ],
+)
+def test_regional_leaders_map_starts_at_their_area(
+    page: Any, with_orders: LiveServer, username: str, region: str, crumbs: int, level_names: str
+) -> None:
+    _yiwang(
+        with_orders,
+        *("user", "create", username, "--role", "leader", "--region", region),
+        *("--password", DEMO_PASSWORD),
+    )
+    sign_in(page, with_orders, username)
+    page.goto(f"{with_orders.url}/cockpit/")
+    page.wait_for_selector("#ck-map canvas")
+    page.wait_for_function(
+        "() => { const c = window.echarts.getInstanceByDom(document.getElementById('ck-map'));"
+        " return c && c.getOption().series[0].data.length > 0; }"
+    )
+    assert page.locator("#ck-crumbs li").count() == crumbs
+    names = _series_region_names(page)
+    assert names and all(level_names in n for n in names), names
+    assert page.js_errors == []
 
 
 def test_rankings_and_a_theme_page(page: Any, with_orders: LiveServer) -> None:

@@ -62,6 +62,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         "refresh_seconds": cache_seconds(),
         "labels": {
             "city": _("Whole city"),
+            "area": _("Your area"),
             "acknowledge": pgettext("urgent item", "Acknowledge"),
             "acknowledged": pgettext("urgent item", "Acknowledged"),
             "retry": _("Failed — try again"),

@@ -169,7 +169,7 @@
   function crumbs() {
     var list = document.getElementById("ck-crumbs");
     list.textContent = "";
-    var steps = [{label: labels.city, level: "city"}];
+    var steps = [{label: state.townsOnTop ? labels.area : labels.city, level: "city"}];
     if (state.county) {
       steps.push({label: state.names[state.county] || state.county, level: "county"});
     }
@@ -218,7 +218,9 @@
   }
 
   function drillInto(code) {
-    if (state.level === "city") {
+    if (state.level === "city" && state.townsOnTop) {
+      state.town = code;
+    } else if (state.level === "city") {
       state.county = code;
     } else if (state.level === "county") {
       state.town = code;
@@ -307,7 +309,11 @@
       draw("ck-county-" + state.county, towns, townCounts);
     } else {
       state.level = "city";
-      draw("ck-city", state.counties.features, countyCounts);
+      if (state.townsOnTop) {
+        draw("ck-city", state.towns.features, townCounts);
+      } else {
+        draw("ck-city", state.counties.features, countyCounts);
+      }
     }
   }
 
@@ -328,7 +334,15 @@
     counties.features.concat(towns.features).forEach(function (f) {
       state.names[f.properties.code] = f.properties.name;
     });
-    window.echarts.registerMap("ck-city", counties);
+    // A town leader sees no county: their towns are the top of the map. A county leader's
+    // map starts inside their county.
+    state.townsOnTop = !counties.features.length && towns.features.length > 0;
+    if (counties.features.length === 1) {
+      state.county = counties.features[0].properties.code;
+    } else if (state.townsOnTop && towns.features.length === 1) {
+      state.town = towns.features[0].properties.code;  // one town: straight to its grids
+    }
+    window.echarts.registerMap("ck-city", state.townsOnTop ? towns : counties);
     var chart = window.echarts.init(box, null, {renderer: "canvas"});
     state.chart = chart;
     var encode = window.echarts.format.encodeHTML;
