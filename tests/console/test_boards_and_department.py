@@ -213,3 +213,30 @@ def test_the_rank_compares_with_the_other_units_of_the_tier(city: City, as_user:
     )
     page = as_user("dept_handler").get(DEPARTMENT).content.decode()
     assert _figure(page, "rank") == "2 / 2"
+
+
+def test_a_whistled_unit_reports_from_its_workbench(city: City, as_user: Any) -> None:
+    order = new_order(city)  # at the town center, not yet dispatched
+    town = as_user("town_dispatcher")
+    page = town.get(reverse("console:order", args=[order.number])).content.decode()
+    assert f"/console/orders/{order.number}/whistle/" in page
+    response = town.post(
+        reverse("console:order-action", args=[order.number, "whistle"]),
+        {"whistle-version": order.version, "whistle-department": city.department.code},
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+
+    client = as_user("dept_handler")
+    page = client.get(DEPARTMENT).content.decode()
+    assert "吹哨待报到" in page and order.number in page
+    response = client.post(
+        reverse("console:order-action", args=[order.number, "answer_whistle"]),
+        {"answer_whistle-version": order.version, "answer_whistle-next": DEPARTMENT},
+    )
+    assert response.status_code == 302 and response["Location"] == DEPARTMENT
+    assert order.whistles.get().answered_at is not None
+    assert (
+        f"/console/orders/{order.number}/answer_whistle/"
+        not in client.get(DEPARTMENT).content.decode()
+    )

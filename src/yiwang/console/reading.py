@@ -21,7 +21,7 @@ from yiwang.org.models import Department, RoleAssignment
 from yiwang.workorders.choices import EventKind, State
 from yiwang.workorders.kpis import KpiRow, compute_kpis
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE, OPEN_STATES, WORKING
-from yiwang.workorders.models import Attachment, WorkOrder, WorkOrderEvent
+from yiwang.workorders.models import Attachment, Whistle, WorkOrder, WorkOrderEvent
 from yiwang.workorders.routing import explain_route
 
 BOARDS = ("overdue", "urged", "supervised", "disputed", "extensions")
@@ -165,6 +165,21 @@ def departments_of(user: Any) -> list[Department]:
         assert a.department is not None
         seen.setdefault(a.department.pk, a.department)
     return list(seen.values())
+
+
+def pending_whistles(user: Any, unit_ids: list[int]) -> list[Whistle]:
+    """Whistles (吹哨) calling the user's units that wait for their answer (报到), the most
+    pressing first; only on orders the user may see."""
+    return list(
+        Whistle.objects.filter(
+            department_id__in=unit_ids,
+            answered_at=None,
+            order__in=WorkOrder.objects.visible_to(user).values("pk"),
+        )
+        .select_related("order", "order__town", "order__county", "department")
+        .defer("order__town__geometry", "order__county__geometry")
+        .order_by("answer_by", "id")[:100]
+    )
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:

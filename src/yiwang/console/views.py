@@ -419,8 +419,16 @@ def department(request: HttpRequest) -> HttpResponse:
             incoming.append(row)
         else:
             in_hand.append(row)
+    whistles = []
+    for whistle in reading.pending_whistles(user, unit_ids):
+        # Offered without the per-order place check (the whistle names the unit); the service
+        # checks again when the answer is posted.
+        form = _form_for(request, whistle.order, "answer_whistle", "", next=here, compact=True)
+        whistles.append({"whistle": whistle, "order": whistle.order, "form": form})
     start, _end = reading.month_bounds(now)
     context = {
+        "whistles": whistles,
+        "now": now,
         "incoming": incoming,
         "in_hand": in_hand,
         "figures": [reading.department_figures(unit, now) for unit in units],
