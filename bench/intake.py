@@ -16,7 +16,8 @@ real ``yiwang serve`` (gunicorn) in a subprocess. Then:
 2. baseline: ``bulk_create`` of copies of the same rows (batches of 500, no events, no audit);
 3. fills the table with ``--fill`` more plain-inserted copies spread over a year, then times
    ``GET /api/v1/workorders?limit=50`` and ``GET /api/v1/workorders/{number}`` as
-   ``city_dispatcher`` (p50/p95 over ``--samples`` requests each).
+   ``city_dispatcher`` (p50/p95 over ``--samples`` requests each);
+4. times the KPI ranking of all units, counties and towns over the past year (``compute_kpis``).
 """
 
 from __future__ import annotations
@@ -187,19 +188,87 @@ def _post_batches(
     return elapsed, numbers
 
 
+_DEPARTMENTS: list[int] = []
+RATINGS = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", ""]
+
+
 def _copies(template: list[Any], count: int, prefix: str, rng: random.Random) -> list[Any]:
-    """``count`` unsaved copies of stored orders, new numbers, received over the past year."""
+    """``count`` unsaved copies of stored orders, new numbers, received over the past year; four
+    in five went the whole way (dispatched to a unit, acknowledged, replied, rated, closed), so
+    the KPIs have something to count."""
     from django.utils import timezone
 
+    from yiwang.org.models import Department
+
+    if not _DEPARTMENTS:
+        _DEPARTMENTS.extend(Department.objects.values_list("pk", flat=True))
     now = timezone.now()
     rows = []
     fields = [f.attname for f in template[0]._meta.concrete_fields if f.attname != "id"]
     for i in range(count):
         values = {name: getattr(template[i % len(template)], name) for name in fields}
         values["number"] = f"{prefix}{i:09d}"
-        values["received_at"] = now - timedelta(seconds=rng.randrange(365 * 86400))
+        received = now - timedelta(seconds=rng.randrange(365 * 86400))
+        values["received_at"] = received
+        if rng.random() < 0.8:
+            dispatched = received + timedelta(hours=rng.uniform(0.2, 6))
+            replied = dispatched + timedelta(hours=rng.uniform(2, 120))
+            values.update(
+                state="closed",
+                lead_department_id=rng.choice(_DEPARTMENTS),
+                dispatched_at=dispatched,
+                acknowledged_at=dispatched + timedelta(hours=rng.uniform(0.1, 30)),
+                due_at=dispatched + timedelta(days=3),
+                replied_at=replied,
+                closed_at=replied + timedelta(hours=20),
+                rating=rng.choice(RATINGS),
+                return_count=int(rng.random() < 0.05),
+                urge_count=int(rng.random() < 0.1),
+            )
         rows.append(template[0].__class__(**values))
     return rows
+
+
+def _time_kpis(rounds: int = 3) -> None:
+    """The KPI ranking of every unit, county and town over the past year (as the ranking page
+    asks for it): one grouped query per dimension."""
+    from django.utils import timezone
+
+    from yiwang.workorders.kpis import compute_kpis
+    from yiwang.workorders.models import WorkOrder
+
+    end = timezone.now()
+    start = end - timedelta(days=365)
+    for group_by in ("department", "county", "town"):
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            rows = compute_kpis(WorkOrder.objects.all(), group_by=group_by, start=start, end=end)
+            times.append(time.perf_counter() - t)
+        print(
+            f"  KPIs for all {len(rows)} by {group_by}, one year, live: "
+            f"best {min(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms"
+        )
+    from yiwang.accounts.models import User
+    from yiwang.workorders.kpi_rollup import kpis_for, refresh_months, year_months
+
+    t = time.perf_counter()
+    rows_written = refresh_months(year_months())
+    print(
+        f"  monthly aggregate of 13 months rebuilt in {time.perf_counter() - t:.1f} s "
+        f"({rows_written} rows; the worker does this nightly, the last two months every 10 min)"
+    )
+    leader = User.objects.get(username="city_dispatcher")
+    for group_by in ("department", "county", "town"):
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            rows = kpis_for(leader, group_by=group_by, start=start, end=end)
+            times.append(time.perf_counter() - t)
+        print(
+            f"  KPIs for all {len(rows)} by {group_by}, the same year through the aggregate "
+            f"(edges live): best {min(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms"
+        )
 
 
 def _bulk_insert(rows: list[Any]) -> float:
@@ -312,6 +381,7 @@ def main() -> None:
         if deep:
             print(f"  list, following pages:       {_percentiles(deep)}")
         print(f"  detail with timeline:        {_percentiles(details)}")
+        _time_kpis()
     finally:
         server.terminate()
         server.wait(timeout=30)

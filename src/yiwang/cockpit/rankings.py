@@ -19,8 +19,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cockpit.cache import scope_key
-from yiwang.workorders.kpis import GroupBy, KpiRow, compute_kpis
-from yiwang.workorders.models import WorkOrder
+from yiwang.workorders.kpi_rollup import kpis_for
+from yiwang.workorders.kpis import GroupBy, KpiRow
 
 TREND_MONTHS = 12
 MONTH_CHOICES = 24  # how far back the month selector goes
@@ -93,11 +93,9 @@ def _bound(day: date) -> datetime:
 
 
 def month_rows(user: Any, dimension: GroupBy, first: date) -> list[KpiRow]:
-    """``compute_kpis`` over the user's orders received (or due) in the month."""
-    orders = WorkOrder.objects.visible_to(user)
-    return compute_kpis(
-        orders, group_by=dimension, start=_bound(first), end=_bound(add_months(first, 1))
-    )
+    """``compute_kpis`` over the user's orders received (or due) in the month — read from the
+    monthly aggregate when it is fresh (``workorders.kpi_rollup``), else computed live."""
+    return kpis_for(user, group_by=dimension, start=_bound(first), end=_bound(add_months(first, 1)))
 
 
 def _cached_month_rows(user: Any, dimension: GroupBy, first: date) -> list[KpiRow]:

@@ -63,6 +63,7 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "SLA_AUTO_ESCALATE": (bool, True),
     "ATTACHMENT_MAX_BYTES": (int, 10 * 1024 * 1024),
     "ATTACHMENTS_PER_ORDER": (int, 30),
+    "KPI_ROLLUP_RECENT_MINUTES": (int, 10),
     "DUPLICATE_RADIUS_M": (float, 300.0),
     "DUPLICATE_WINDOW_DAYS": (float, 7.0),
     "DUPLICATE_MIN_SCORE": (float, 0.35),

@@ -12,8 +12,7 @@ from ninja import Query, Router, Schema
 from yiwang.core.api_auth import request_user
 from yiwang.core.errors import ValidationFailed
 from yiwang.geo.models import Region
-from yiwang.workorders.kpis import compute_kpis
-from yiwang.workorders.models import WorkOrder
+from yiwang.workorders.kpi_rollup import kpis_for
 
 router = Router(tags=["work orders"])
 
@@ -70,16 +69,18 @@ def kpis(request: HttpRequest, filters: Query[KpiFilter]) -> KpiOut:
         raise ValidationFailed("start must not be after end", field="start")
     if end - start > MAX_PERIOD:
         raise ValidationFailed("the period may not exceed 400 days", field="end")
-    orders = WorkOrder.objects.visible_to(request_user(request))
-    if filters.unit:
-        orders = orders.filter(lead_department__code=filters.unit)
+    area_path = None
     if filters.area:
-        path = Region.objects.filter(code=filters.area).values_list("path", flat=True).first()
-        if path is None:
+        area_path = Region.objects.filter(code=filters.area).values_list("path", flat=True).first()
+        if area_path is None:
             raise ValidationFailed(f"no region has the code {filters.area}", field="area")
-        orders = orders.filter(region_path__startswith=path)
-    rows = compute_kpis(
-        orders, group_by=filters.group_by, start=_bound(start), end=_bound(end + timedelta(days=1))
+    rows = kpis_for(
+        request_user(request),
+        group_by=filters.group_by,
+        start=_bound(start),
+        end=_bound(end + timedelta(days=1)),
+        unit=filters.unit,
+        area_path=area_path,
     )
     ranked = sorted(rows, key=lambda r: (-(r.on_time_rate or 0), -r.orders, r.code))
     return KpiOut(

@@ -1,5 +1,6 @@
 """Work-order models: the taxonomy and dispatch catalogue, and the orders themselves."""
 
+from yiwang.workorders.models.kpi import KpiMonth, KpiMonthRefresh
 from yiwang.workorders.models.order import (
     Attachment,
     IdempotencyKey,
@@ -15,6 +16,8 @@ __all__ = [
     "Category",
     "DispatchRule",
     "IdempotencyKey",
+    "KpiMonth",
+    "KpiMonthRefresh",
     "Whistle",
     "WorkOrder",
     "WorkOrderEvent",
