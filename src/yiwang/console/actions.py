@@ -75,6 +75,11 @@ REQUIRED_TOO: dict[str, tuple[str, ...]] = {"redispatch": ("department",)}
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+def label_of(action: str) -> Any:
+    """The action's button text; an action added to the table later shows its own name."""
+    return LABELS.get(action, action.replace("_", " "))
+
+
 def refusal(user: Any, order: WorkOrder, name: str, now: datetime) -> DomainError | None:
     """Why ``user`` may not take ``name`` on ``order`` now (None: offered). ``order`` needs
     ``center__region`` and ``lead_department`` loaded."""
@@ -82,7 +87,7 @@ def refusal(user: Any, order: WorkOrder, name: str, now: datetime) -> DomainErro
     acting = roles_of(user) & action.roles
     if not acting:
         return PermissionDenied(
-            _("Your roles may not %(action)s an order.") % {"action": LABELS[name]}
+            _("Your roles may not %(action)s an order.") % {"action": label_of(name)}
         )
     if not any(workorder_services._acts_here(user, role, order, name) for role in acting):
         return PermissionDenied(_("You act only on orders of your own center, unit or grids."))
@@ -144,7 +149,7 @@ class ActionForm(forms.Form):
         kwargs.setdefault("prefix", action)
         super().__init__(*args, **kwargs)
         self.action = action
-        self.label = LABELS[action]
+        self.label = label_of(action)
         spec = ACTIONS[action]
         required = (*spec.required, *REQUIRED_TOO.get(action, ()))
         names = [*required, *OPTIONAL.get(action, ())]
@@ -239,4 +244,5 @@ def _field(name: str, action: str, *, required: bool, departments: list[tuple[st
         return forms.CharField(label=_("Merge into order number"), required=required, max_length=24)
     if name == "attachment":
         return forms.FileField(label=_("Attachment"), required=False)
-    raise KeyError(name)
+    # A field an action gains later: plain text until it gets its own widget here.
+    return forms.CharField(label=name.replace("_", " "), required=required, max_length=4000)
