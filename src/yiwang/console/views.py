@@ -297,7 +297,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
     if target:
         return HttpResponseRedirect(target)
     if not WorkOrder.objects.visible_to(user).filter(pk=order.pk).exists():
-        # Escalated or re-dispatched out of the actor's sight: back to their own list.
+        # The action took the order out of the actor's sight: back to their own list.
         return redirect("console:queue")
     return redirect("console:order", number=number)
 
