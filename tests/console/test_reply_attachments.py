@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from tests.workorders.factories import City, order_in
@@ -38,13 +37,6 @@ def _reply(client: Any, order: Any, upload: SimpleUploadedFile) -> Any:
     )
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="workorders.services.add_attachment locks visible_to(actor) with FOR UPDATE, which "
-    "PostgreSQL refuses across the outer join of a department's scope; needs "
-    "select_for_update(of=('self',)) there",
-    strict=False,
-)
 def test_a_reply_carries_its_photo(city: City, as_user: Any) -> None:
     order = order_in(city, State.IN_PROGRESS)
     client = as_user("dept_handler")

@@ -49,6 +49,7 @@ from yiwang.demo.workorders import (
 )
 from yiwang.geo.choices import GridKind
 from yiwang.geo.models import Grid
+from yiwang.org.models import Department
 from yiwang.workorders import deadlines, routing
 from yiwang.workorders.choices import Channel, EventKind, RequestType, State
 from yiwang.workorders.models import Category, WorkOrder, WorkOrderEvent
@@ -110,10 +111,22 @@ class _Bulk(_Generator):
             c.code: c for c in Category.objects.filter(parent__isnull=False, is_active=True)
         }
         self.routes: dict[tuple[str, int | None], tuple[int, int] | None] = {}
+        self.department_names = {
+            pk: (code, name)
+            for pk, code, name in Department.objects.values_list("pk", "code", "name")
+        }
         self.users_by_channel = {
             True: self.users["grid_worker"].pk,
             False: self.users["hotline_agent"].pk,
         }
+
+    def event_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Timeline data as the services write it: units by code and name."""
+        department = data.get("department")
+        if department is None:
+            return data
+        code, name = self.department_names[department]
+        return {**data, "department": code, "department_name": name}
 
     def route(self, code: str, county_id: int | None) -> tuple[int, int] | None:
         """(department id, another department id) for the category in the county, cached."""
@@ -321,7 +334,7 @@ def generate_bulk(
                             kind=kind,
                             from_state=from_state,
                             to_state=to_state,
-                            data=_event_data(data),
+                            data=bulk.event_data(data),
                             created_at=at,
                         )
                     )
@@ -339,24 +352,3 @@ def generate_bulk(
         report("Work orders", stats.created, count)
     stats.seconds = time.perf_counter() - started
     return stats
-
-
-_DEPARTMENT_CODES: dict[int, tuple[str, str]] = {}
-
-
-def _event_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Timeline data as the services write it: units by code and name."""
-    department = data.get("department")
-    if department is None:
-        return data
-    if not _DEPARTMENT_CODES:
-        from yiwang.org.models import Department
-
-        _DEPARTMENT_CODES.update(
-            {
-                pk: (code, name)
-                for pk, code, name in Department.objects.values_list("pk", "code", "name")
-            }
-        )
-    code, name = _DEPARTMENT_CODES[department]
-    return {**data, "department": code, "department_name": name}

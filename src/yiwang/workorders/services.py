@@ -580,7 +580,9 @@ def add_attachment(
     if len(note) > 500:
         raise ValidationFailed(_("The note is longer than 500 characters."), field="note")
     with _removed_on_failure() as saved, transaction.atomic():
-        current = WorkOrder.objects.visible_to(actor).select_for_update().filter(pk=order.pk)
+        # of=self: a scope may join other tables, whose nullable side PostgreSQL will not lock.
+        current = WorkOrder.objects.visible_to(actor).select_for_update(of=("self",))
+        current = current.filter(pk=order.pk)
         locked = current.first()
         if locked is None:
             raise NotFound(_("work order not found"))
