@@ -142,19 +142,14 @@ def test_an_order_goes_round_the_loop_in_the_console(browser: Any, live_yiwang: 
     department.get_by_role("button", name="开始办理", exact=True).click()
     department.wait_for_load_state("networkidle")
     department.fill("#id_reply-reply", "已更换损坏的路灯灯具，经夜间测试照明恢复正常。")
-    # On PostgreSQL a department's file is refused by add_attachment's row lock for now (see
-    # tests/console/test_reply_attachments.py); the reply itself is the round trip's point.
-    with_file = not live_yiwang.env.get("DATABASE_URL", "").startswith("postgres")
-    if with_file:
-        department.set_input_files(
-            "#id_reply-attachment",
-            files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG}],
-        )
+    department.set_input_files(
+        "#id_reply-attachment",
+        files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG}],
+    )
     department.get_by_role("button", name="办结反馈", exact=True).click()
     department.wait_for_load_state("networkidle")
     assert _state(department) == "已反馈，待审核"
-    if with_file:
-        assert "现场照片.png" in department.locator(".yc-files").inner_text()
+    assert "现场照片.png" in department.locator(".yc-files").inner_text()
 
     # Back at the town center: review, callback with a rating, closed.
     dispatcher.reload()
