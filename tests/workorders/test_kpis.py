@@ -75,3 +75,26 @@ def test_kpi_api_ranks_units_in_scope(city: City) -> None:
     bad = client.get("/api/v1/kpis?start=2026-02-01&end=2026-01-01")
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "start"
     assert client.get("/api/v1/kpis?area=999999").status_code == 422
+
+
+def test_resolution_rate_counts_the_callbacks_answer(city: City) -> None:
+    solved = order_in(city, State.CALLBACK)
+    step(city, solved, "callback", "hotline_agent", rating="satisfied", resolved=True)
+    unsolved = order_in(city, State.CALLBACK)
+    step(city, unsolved, "callback", "hotline_agent", rating="satisfied", resolved="否")
+    unasked = order_in(city, State.CALLBACK)
+    step(city, unasked, "callback", "hotline_agent", rating="very_satisfied")
+    reopened = order_in(city, State.CALLBACK)
+    step(city, reopened, "reopen", "hotline_agent", rating="dissatisfied", reason="没修好")
+    row = _row(city)
+    assert (row.called_back, row.resolved) == (3, 1)  # the reopened one answered "no" too
+    assert row.resolution_rate == pytest.approx(1 / 3, abs=1e-4)
+    with pytest.raises(Exception, match="resolved"):
+        step(
+            city,
+            order_in(city, State.CALLBACK),
+            "callback",
+            "hotline_agent",
+            rating="satisfied",
+            resolved="maybe",
+        )

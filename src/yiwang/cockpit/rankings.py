@@ -39,6 +39,7 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("response_rate", _("Response rate"), "responded", "dispatched"),
+    Metric("resolution_rate", _("Resolution rate"), "resolved", "called_back"),
     Metric("satisfaction_rate", _("Satisfaction rate"), "satisfied", "rated"),
     Metric("on_time_rate", _("On-time completion rate"), "completed_on_time", "due"),
     Metric("completion_rate", _("Completion rate"), "completed", "due"),

@@ -69,6 +69,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "classify": ("priority", "needs_verification"),
     "dispatch": ("department", "assisting"),
     "grant_extension": ("until",),
+    "callback": ("resolved",),
 }
 # Fields the service needs although the table does not list them (it refuses without them).
 REQUIRED_TOO: dict[str, tuple[str, ...]] = {"redispatch": ("department",)}
@@ -216,6 +217,12 @@ def _field(name: str, action: str, *, required: bool, departments: list[tuple[st
     if name == "needs_verification":
         return forms.NullBooleanField(
             label=_("Needs on-site verification"),
+            required=False,
+            widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
+        )
+    if name == "resolved":
+        return forms.NullBooleanField(
+            label=_("Problem solved, says the citizen"),
             required=False,
             widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
         )

@@ -51,7 +51,13 @@ from yiwang.geo.choices import GridKind
 from yiwang.geo.models import Grid
 from yiwang.org.models import Department
 from yiwang.workorders import deadlines, routing
-from yiwang.workorders.choices import Channel, EventKind, RequestType, State
+from yiwang.workorders.choices import (
+    UNSATISFIED_RATINGS,
+    Channel,
+    EventKind,
+    RequestType,
+    State,
+)
 from yiwang.workorders.models import Category, WorkOrder, WorkOrderEvent
 from yiwang.workorders.numbering import next_numbers
 
@@ -285,7 +291,8 @@ class _Bulk(_Generator):
                 return
             rating = self.rng.choice(["satisfied", "basically_satisfied"])
         if walk.step(hours(1, 48), EventKind.CALLED_BACK, State.CLOSED, rating=rating):
-            f.update(rating=rating, closed_at=walk.at)
+            resolved = rating not in UNSATISFIED_RATINGS and rng.random() < 0.93
+            f.update(rating=rating, closed_at=walk.at, resolved=resolved)
 
 
 def generate_bulk(

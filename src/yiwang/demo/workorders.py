@@ -35,7 +35,7 @@ from yiwang.demo.request_texts import mobile, person_name, request_text
 from yiwang.geo.choices import GridKind
 from yiwang.geo.models import Grid
 from yiwang.org.choices import Role
-from yiwang.workorders.choices import FINAL_STATES, Channel, RequestType
+from yiwang.workorders.choices import FINAL_STATES, UNSATISFIED_RATINGS, Channel, RequestType
 from yiwang.workorders.models import Category, WorkOrder
 from yiwang.workorders.services import create_work_order, perform_action
 from yiwang.workorders.taxonomy import KEYWORD_SEPARATOR
@@ -278,7 +278,9 @@ class _Generator:
         if order.state == "verifying":
             order = self.act(order, "verify", dispatcher)
         rating = self.pick(RATING_WEIGHTS)
-        return self.act(order, "callback", "hotline_agent", rating=rating)
+        # Most satisfied citizens say the problem is solved; a few are content with the answer.
+        resolved = rating not in UNSATISFIED_RATINGS and self.rng.random() < 0.93
+        return self.act(order, "callback", "hotline_agent", rating=rating, resolved=resolved)
 
     def walk(self, path: str, order: WorkOrder, sub: _Subclass) -> WorkOrder:
         dept, unit = self.lead(sub)

@@ -288,7 +288,26 @@ def _rating(fields: Fields) -> str:
 @effect("callback")
 def _callback(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect:
     rating = _rating(fields)
-    return Effect(changes={"rating": rating, "closed_at": now}, data={"rating": rating})
+    resolved = _yes_no(fields, "resolved")
+    return Effect(
+        changes={"rating": rating, "closed_at": now, "resolved": resolved},
+        data={"rating": rating, "resolved": resolved},
+    )
+
+
+def _yes_no(fields: Fields, name: str) -> bool | None:
+    """An optional yes/no answer: a bool, or its usual spellings in a form or JSON."""
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "是"):
+        return True
+    if text in ("false", "0", "no", "否"):
+        return False
+    raise ValidationFailed(_("%(f)s must be yes or no.") % {"f": name}, field=name)
 
 
 @effect("reopen")
@@ -301,7 +320,9 @@ def _reopen(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effe
         )
     assert order.lead_department is not None
     result = dispatch_to(order, order.lead_department, now)
-    result.changes.update(rating=rating, reopen_count=F("reopen_count") + 1, closed_at=None)
+    result.changes.update(
+        rating=rating, reopen_count=F("reopen_count") + 1, closed_at=None, resolved=False
+    )
     result.data["rating"] = rating
     return result
 

@@ -45,6 +45,7 @@ class KpiRowSchema(Schema):
     urge_rate: float | None
     rework_rate: float | None
     repeat_rate: float | None
+    resolution_rate: float | None
 
 
 class KpiOut(Schema):

@@ -47,6 +47,8 @@ class KpiRow:
     urged: int
     reworked: int
     repeats: int
+    called_back: int = 0  # callbacks that asked whether the problem was solved
+    resolved: int = 0  # … and heard yes
 
     @staticmethod
     def _rate(numerator: int, denominator: int) -> float | None:
@@ -85,6 +87,10 @@ class KpiRow:
         return self._rate(self.reworked, self.completed)
 
     @property
+    def resolution_rate(self) -> float | None:  # 解决率
+        return self._rate(self.resolved, self.called_back)
+
+    @property
     def repeat_rate(self) -> float | None:  # 重复来电率
         return self._rate(self.repeats, self.orders)
 
@@ -99,6 +105,7 @@ class KpiRow:
             "urge_rate": self.urge_rate,
             "rework_rate": self.rework_rate,
             "repeat_rate": self.repeat_rate,
+            "resolution_rate": self.resolution_rate,
         }
 
 
@@ -116,6 +123,8 @@ COUNTS = (
     "urged",
     "reworked",
     "repeats",
+    "called_back",
+    "resolved",
 )
 
 
@@ -169,6 +178,8 @@ def grouped_counts(
             urged=Count("id", filter=in_period & Q(urge_count__gt=0)),
             reworked=Count("id", filter=in_period & Q(reopen_count__gt=0)),
             repeats=Count("id", filter=in_period & Q(parent__isnull=False)),
+            called_back=Count("id", filter=in_period & Q(resolved__isnull=False)),
+            resolved=Count("id", filter=in_period & Q(resolved=True)),
         )
         .order_by()
     )

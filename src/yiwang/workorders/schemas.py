@@ -199,6 +199,7 @@ class ActionIn(Schema):
     needs_verification: bool | None = None
     reply: str | None = None
     rating: str | None = None
+    resolved: bool | None = Field(None, description="callback: was the problem solved (解决率)")
     until: datetime | None = None
     line: str | None = None
     parent: str | None = None

@@ -31,6 +31,8 @@ class KpiMonth(models.Model):
     urged = models.PositiveIntegerField(default=0)
     reworked = models.PositiveIntegerField(default=0)
     repeats = models.PositiveIntegerField(default=0)
+    called_back = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["month", "id"]

@@ -138,6 +138,8 @@ class WorkOrder(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_children"
     )
     rating = models.CharField(_("rating"), max_length=24, choices=Rating.choices, blank=True)
+    # The citizen's answer at the callback to "was the problem solved?" (解决率); None: not asked.
+    resolved = models.BooleanField(_("resolved (citizen's answer)"), null=True, blank=True)
     reply = models.TextField(_("reply"), blank=True)
     return_count = models.PositiveIntegerField(_("returns"), default=0)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0)
