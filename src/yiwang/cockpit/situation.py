@@ -59,7 +59,8 @@ def urgent_condition(now: datetime) -> Q:
     leader = Q(channel=Channel.LEADER)
     long_overdue = Q(state__in=HANDLING_STATES, due_at__lt=now - _long_overdue())
     urged = Q(urge_count__gte=int(settings.COCKPIT_URGED_TIMES))
-    return open_ & (urgent | leader | long_overdue | urged)
+    supervised = Q(supervise_count__gt=0)
+    return open_ & (urgent | leader | long_overdue | urged | supervised)
 
 
 def urgent_reasons(order: WorkOrder, now: datetime) -> list[str]:
@@ -84,6 +85,8 @@ def urgent_reasons(order: WorkOrder, now: datetime) -> list[str]:
         )
     if order.urge_count >= int(settings.COCKPIT_URGED_TIMES):
         reasons.append(_("Urged %(count)d times") % {"count": order.urge_count})
+    if order.supervise_count:
+        reasons.append(_("Under supervision (督办)"))
     return reasons
 
 

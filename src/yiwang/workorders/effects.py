@@ -399,7 +399,7 @@ def _urge(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect
 
 @effect("supervise")
 def _supervise(order: WorkOrder, actor: Any, fields: Fields, now: datetime) -> Effect:
-    return Effect()
+    return Effect(changes={"supervise_count": F("supervise_count") + 1})
 
 
 @effect("add_unit")

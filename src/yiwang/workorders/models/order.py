@@ -144,6 +144,7 @@ class WorkOrder(models.Model):
     return_count = models.PositiveIntegerField(_("returns"), default=0)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0)
     urge_count = models.PositiveIntegerField(_("urges"), default=0)
+    supervise_count = models.PositiveIntegerField(_("supervisions"), default=0)
     extension_count = models.PositiveIntegerField(_("extensions"), default=0)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
