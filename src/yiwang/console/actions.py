@@ -1,7 +1,7 @@
 """Which lifecycle actions the console offers a user on an order, and the form for each.
 
 The offer is derived from the lifecycle table (``workorders.lifecycle.ACTIONS``: states and
-roles) and the services' place guard (``services._acts_here``: the actor's own center, unit or
+roles) and the services' place guard (``services.may_act``: the actor's own center, unit or
 grids), plus the cheap rules of the effects that a user would otherwise only learn by trying
 (an extension must be pending to decide it, a return has a window …). The service checks all of
 it again under the row lock when the form is posted; the offer only keeps dead buttons away.
@@ -90,7 +90,7 @@ def refusal(user: Any, order: WorkOrder, name: str, now: datetime) -> DomainErro
         return PermissionDenied(
             _("Your roles may not %(action)s an order.") % {"action": label_of(name)}
         )
-    if not any(workorder_services._acts_here(user, role, order, name) for role in acting):
+    if not workorder_services.may_act(user, order, name):
         return PermissionDenied(_("You act only on orders of your own center, unit or grids."))
     if order.state not in action.from_states:
         return Conflict(

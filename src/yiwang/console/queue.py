@@ -10,21 +10,21 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.console.widgets import FastSelect
 from yiwang.geo.models import Region
 from yiwang.org.models import Department
-from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, RequestType, State
+from yiwang.workorders.choices import HANDLING_STATES, Channel, RequestType, State
 from yiwang.workorders.models import WorkOrder
+from yiwang.workorders.models.order import NOT_FINAL_STATES, attention_at, urgency_rank
 
 OPEN = "open"
 SORT_URGENCY, SORT_NEWEST, SORT_UPDATED = "urgency", "newest", "updated"
 PAGE_SIZE = 50
-NOT_FINAL = sorted(set(State.values) - FINAL_STATES)
+NOT_FINAL = list(NOT_FINAL_STATES)
 
 # Geometry stays in the database: a row needs the place's code and name only.
 _PLACES = ("town__geometry", "county__geometry", "grid__geometry")
@@ -175,12 +175,7 @@ def sort_orders(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
         return qs.order_by("-received_at", "-id")
     if sort == SORT_UPDATED:
         return qs.order_by("-updated_at", "-id")
-    rank = Case(
-        When(priority="emergency", then=Value(0)),
-        When(priority="urgent", then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
+    # The same expressions as the index wo_open_urgency, so the database can walk it.
+    return qs.annotate(urgency_rank=urgency_rank(), attention_at=attention_at()).order_by(
+        "urgency_rank", "attention_at", "id"
     )
-    return qs.annotate(
-        urgency_rank=rank, attention_at=Coalesce(F("due_at"), F("received_at"))
-    ).order_by("urgency_rank", "attention_at", "id")

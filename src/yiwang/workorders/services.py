@@ -806,6 +806,13 @@ def _assignments(actor: Any) -> dict[str, RoleAssignment]:
     return cached
 
 
+def may_act(actor: Any, order: WorkOrder, action: str) -> bool:
+    """Whether ``actor`` holds a role that may take ``action`` and whose place covers ``order``
+    — the state aside. For pages deciding what to offer; ``perform_action`` checks it again."""
+    spec = ACTIONS[action]
+    return any(_acts_here(actor, role, order, action) for role in roles_of(actor) & spec.roles)
+
+
 def _acts_here(actor: Any, role: str, order: WorkOrder, action: str = "") -> bool:
     """Whether the actor's assignment for ``role`` covers this order's place (for
     ``answer_whistle``: whether the order has called the actor's unit)."""

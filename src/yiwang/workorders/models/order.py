@@ -7,11 +7,14 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.org.choices import Tier
 from yiwang.workorders.choices import (
+    FINAL_STATES,
     Channel,
     EventKind,
     Priority,
@@ -22,6 +25,25 @@ from yiwang.workorders.choices import (
 )
 
 DESCRIPTION_MAX_LENGTH = 4000
+
+
+# Orders still being worked on, in a stable order (the queue's default and its index's scope).
+NOT_FINAL_STATES = tuple(sorted(set(State.values) - FINAL_STATES))
+
+
+def urgency_rank() -> Case:
+    """0 emergency, 1 urgent, 2 normal: the queue's first sort key (and its index's)."""
+    return Case(
+        When(priority=Priority.EMERGENCY, then=Value(0)),
+        When(priority=Priority.URGENT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def attention_at() -> Coalesce:
+    """When the order needs attention: its deadline, or its arrival before it has one."""
+    return Coalesce(F("due_at"), F("received_at"))
 
 
 class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
@@ -162,6 +184,14 @@ class WorkOrder(models.Model):
             models.Index(fields=["town", "received_at"], name="wo_town_received"),
             models.Index(fields=["lead_department", "state"], name="wo_lead_state"),
             models.Index(fields=["due_at"], name="wo_due"),
+            # The dispatchers' queue: open orders by urgency, then by when they need attention.
+            models.Index(
+                urgency_rank(),
+                attention_at(),
+                F("id"),
+                name="wo_open_urgency",
+                condition=Q(state__in=NOT_FINAL_STATES),
+            ),
             # Duplicate search: one category, a time window, then the lon/lat box in the index.
             models.Index(
                 fields=["category", "received_at", "lat", "lon"], name="wo_category_received_box"
