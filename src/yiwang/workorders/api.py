@@ -132,6 +132,7 @@ def _out(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
 
 def _detail(viewer: Any, number: str, **extra: Any) -> dict[str, Any]:
     order = get_visible_or_404(_orders(), viewer, number=number)
+    routing.attach_references([order])
     return _detail_of(viewer, order, **extra)
 
 
@@ -315,6 +316,7 @@ def list_orders(request: HttpRequest, filters: Query[WorkOrderFilter]) -> dict[s
     page = list(qs[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
+    routing.attach_references(page)
     return {
         "items": [_out(user, o) for o in page],
         "next": _encode_cursor(page[-1]) if more else None,

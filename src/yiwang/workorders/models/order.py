@@ -53,12 +53,13 @@ class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
         return scope_of(user).workorders(self)
 
     def for_display(self) -> WorkOrderQuerySet:
-        """Orders with their category, places, center, units and people joined in — but not
-        the places' boundaries: a county's GeoJSON decoded for every row of a page costs more
-        than everything else on it."""
-        return self.select_related(
-            "category", "grid", "town", "county", "center", "lead_department", "handler", "parent"
-        ).defer("grid__geometry", "town__geometry", "county__geometry")
+        """Orders with their handler and parent joined in; the category, places, center and
+        lead unit come from ``routing.attach_references`` after the fetch (never the places'
+        boundaries: a county's GeoJSON decoded for every row of a page costs more than
+        everything else on it)."""
+        return self.select_related("handler", "parent").defer(
+            "parent__description", "parent__paused"
+        )
 
 
 class WorkOrder(models.Model):
