@@ -62,6 +62,15 @@ def _prepare_database() -> str:
     return f"PostgreSQL, fresh database {BENCH_DB}"
 
 
+def _reuse_database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        raise SystemExit("--reads-only needs DATABASE_URL (the server a previous run filled)")
+    base, _, _ = url.rpartition("/")
+    os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
+    return f"PostgreSQL, the database {BENCH_DB} a previous run filled"
+
+
 def _percentiles(samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
@@ -290,6 +299,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--fill", type=int, default=100_000, help="plain rows added before reads")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="reuse the database a previous run filled (migrated to this code): reads and KPIs",
+    )
     parser.add_argument("--batch", type=int, default=200, help="orders per bulk request; 0: skip")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=2026)
@@ -298,11 +312,12 @@ def main() -> None:
     var_dir = tempfile.mkdtemp(prefix="yiwang_bench_")
     os.environ["VAR_DIR"] = var_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
-    where = _prepare_database()
+    where = _reuse_database() if args.reads_only else _prepare_database()
     print(f"database: {where}")
     started = time.perf_counter()
     _run("migrate", "-v0")
-    _run("demo", "load", "--scale", "small")
+    if not args.reads_only:
+        _run("demo", "load", "--scale", "small")
     agent = _run("token", "create", "hotline_agent").strip().splitlines()[-1]
     dispatcher = _run("token", "create", "city_dispatcher").strip().splitlines()[-1]
     print(f"set-up (migrate, small demo, tokens): {time.perf_counter() - started:.1f} s")
@@ -327,39 +342,45 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        api = Api(base, agent)
-        api.call("POST", "/api/v1/workorders", bodies[0])  # warm every import path once
-        elapsed, numbers = _post_all(api, bodies[1:], args.threads)
-        api_rate = len(numbers) / elapsed
-        print(
-            f"API intake: {len(numbers)} orders in {elapsed:.1f} s = {api_rate:.0f} orders/s "
-            f"({args.threads} threads, {args.workers} gunicorn workers)"
-        )
-
-        if args.batch:
-            batch_bodies = _bodies(args.orders, args.seed + 1)
-            elapsed, batched = _post_batches(api, batch_bodies, args.batch, args.threads)
+        rng = random.Random(args.seed)
+        if args.reads_only:
+            numbers = list(
+                WorkOrder.objects.order_by("-id").values_list("number", flat=True)[:2000]
+            )
+        else:
+            api = Api(base, agent)
+            api.call("POST", "/api/v1/workorders", bodies[0])  # warm every import path once
+            elapsed, numbers = _post_all(api, bodies[1:], args.threads)
+            api_rate = len(numbers) / elapsed
             print(
-                f"API bulk intake (POST /workorders/batch, {args.batch} per request): "
-                f"{len(batched)} orders in {elapsed:.1f} s = {len(batched) / elapsed:.0f} orders/s"
+                f"API intake: {len(numbers)} orders in {elapsed:.1f} s = {api_rate:.0f} orders/s "
+                f"({args.threads} threads, {args.workers} gunicorn workers)"
             )
 
-        rng = random.Random(args.seed)
-        template = list(WorkOrder.objects.filter(number__in=numbers))
-        rows = _copies(template, len(template), "BASE", rng)
-        base_elapsed = _bulk_insert(rows)
-        base_rate = len(rows) / base_elapsed
-        print(
-            f"baseline bulk_create of the same rows: {len(rows)} in {base_elapsed:.2f} s = "
-            f"{base_rate:.0f} orders/s; API/baseline = {api_rate / base_rate:.3f}"
-        )
+            if args.batch:
+                batch_bodies = _bodies(args.orders, args.seed + 1)
+                elapsed, batched = _post_batches(api, batch_bodies, args.batch, args.threads)
+                print(
+                    f"API bulk intake (POST /workorders/batch, {args.batch} per request): "
+                    f"{len(batched)} orders in {elapsed:.1f} s = "
+                    f"{len(batched) / elapsed:.0f} orders/s"
+                )
 
-        if args.fill:
-            fill_elapsed = 0.0
-            for start in range(0, args.fill, 20_000):
-                chunk = _copies(template, min(20_000, args.fill - start), f"F{start:07d}", rng)
-                fill_elapsed += _bulk_insert(chunk)
-            print(f"filled {args.fill} more rows in {fill_elapsed:.1f} s")
+            template = list(WorkOrder.objects.filter(number__in=numbers))
+            rows = _copies(template, len(template), "BASE", rng)
+            base_elapsed = _bulk_insert(rows)
+            base_rate = len(rows) / base_elapsed
+            print(
+                f"baseline bulk_create of the same rows: {len(rows)} in {base_elapsed:.2f} s = "
+                f"{base_rate:.0f} orders/s; API/baseline = {api_rate / base_rate:.3f}"
+            )
+
+            if args.fill:
+                fill_elapsed = 0.0
+                for start in range(0, args.fill, 20_000):
+                    chunk = _copies(template, min(20_000, args.fill - start), f"F{start:07d}", rng)
+                    fill_elapsed += _bulk_insert(chunk)
+                print(f"filled {args.fill} more rows in {fill_elapsed:.1f} s")
         total = WorkOrder.objects.count()
         reader = Api(base, dispatcher)
         page = reader.call("GET", "/api/v1/workorders?limit=50")
