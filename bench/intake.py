@@ -130,22 +130,26 @@ def _bodies(count: int, seed: int) -> list[dict[str, Any]]:
     return bodies
 
 
-def _post_all(api: Api, bodies: list[dict[str, Any]], threads: int) -> tuple[float, list[str]]:
+def _post_concurrently(
+    requests: list[tuple[str, Any]], send: Any, threads: int
+) -> tuple[float, list[str]]:
+    """POST each (path, body) from ``threads`` threads; ``send`` turns an answer into the order
+    numbers it filed. Answers the elapsed time and the numbers; prints the errors."""
     numbers: list[str] = []
     errors: list[str] = []
     lock = threading.Lock()
-    queue = list(enumerate(bodies))
+    queue = list(requests)
 
     def worker() -> None:
         while True:
             with lock:
                 if not queue:
                     return
-                _, body = queue.pop()
+                path, body = queue.pop()
             try:
-                number = api.call("POST", "/api/v1/workorders", body)["number"]
+                filed = send(path, body)
                 with lock:
-                    numbers.append(number)
+                    numbers.extend(filed)
             except urllib.error.HTTPError as exc:
                 with lock:
                     errors.append(f"{exc.code} {exc.read()[:200]!r}")
@@ -160,41 +164,29 @@ def _post_all(api: Api, bodies: list[dict[str, Any]], threads: int) -> tuple[flo
     if errors:
         print(f"  {len(errors)} errors, first: {errors[0]}")
     return elapsed, numbers
+
+
+def _post_all(api: Api, bodies: list[dict[str, Any]], threads: int) -> tuple[float, list[str]]:
+    """One order per ``POST /api/v1/workorders``."""
+    return _post_concurrently(
+        [("/api/v1/workorders", body) for body in bodies],
+        lambda path, body: [api.call("POST", path, body)["number"]],
+        threads,
+    )
 
 
 def _post_batches(
     api: Api, bodies: list[dict[str, Any]], size: int, threads: int
 ) -> tuple[float, list[str]]:
     """``bodies`` through ``POST /api/v1/workorders/batch`` in batches of ``size``."""
-    numbers: list[str] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    batches = [bodies[i : i + size] for i in range(0, len(bodies), size)]
-
-    def worker() -> None:
-        while True:
-            with lock:
-                if not batches:
-                    return
-                batch = batches.pop()
-            try:
-                filed = api.call("POST", "/api/v1/workorders/batch", {"orders": batch})["orders"]
-                with lock:
-                    numbers.extend(o["number"] for o in filed)
-            except urllib.error.HTTPError as exc:
-                with lock:
-                    errors.append(f"{exc.code} {exc.read()[:200]!r}")
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        print(f"  {len(errors)} errors, first: {errors[0]}")
-    return elapsed, numbers
+    return _post_concurrently(
+        [
+            ("/api/v1/workorders/batch", {"orders": bodies[i : i + size]})
+            for i in range(0, len(bodies), size)
+        ],
+        lambda path, body: [o["number"] for o in api.call("POST", path, body)["orders"]],
+        threads,
+    )
 
 
 _DEPARTMENTS: list[int] = []
