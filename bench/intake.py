@@ -252,6 +252,7 @@ def _time_kpis(rounds: int = 3) -> None:
         )
     from yiwang.accounts.models import User
     from yiwang.workorders.kpi_rollup import kpis_for, refresh_months, year_months
+    from yiwang.workorders.kpis import GroupBy
 
     t = time.perf_counter()
     rows_written = refresh_months(year_months())
@@ -260,7 +261,8 @@ def _time_kpis(rounds: int = 3) -> None:
         f"({rows_written} rows; the worker does this nightly, the last two months every 10 min)"
     )
     leader = User.objects.get(username="city_dispatcher")
-    for group_by in ("department", "county", "town"):
+    dimensions: tuple[GroupBy, ...] = ("department", "county", "town")
+    for group_by in dimensions:
         times = []
         for _ in range(rounds):
             t = time.perf_counter()
