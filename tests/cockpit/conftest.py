@@ -11,6 +11,13 @@ from tests.workorders.factories import City, load_city, new_order, order_in, ste
 from yiwang.workorders.choices import State
 
 
+@pytest.fixture(autouse=True)
+def _recompute_in_the_request(settings: Any) -> None:
+    """Client tests see the recompute in the request (a thread could not see their
+    transaction); test_background_recompute covers the thread."""
+    settings.COCKPIT_RECOMPUTE_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def city(db: Any) -> City:
     return load_city()

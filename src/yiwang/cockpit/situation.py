@@ -12,13 +12,16 @@ acknowledged) is read fresh on every refresh, in one query.
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -28,6 +31,8 @@ from yiwang.cockpit.rankings import as_percent, month_start, total_of
 from yiwang.workorders.choices import FINAL_STATES, HANDLING_STATES, Channel, Priority, State
 from yiwang.workorders.kpis import KpiRow, compute_kpis
 from yiwang.workorders.models import WorkOrder
+
+logger = logging.getLogger(__name__)
 
 TOP = 5
 # Named positively (not "not final") so that the database can use its index on state.
@@ -242,6 +247,13 @@ def situation_for(user: Any) -> tuple[dict[str, Any], bool]:
             return entry["data"], True
         if not cache.add(f"{key}:lock", 1, timeout=60):
             return entry["data"], True  # someone else is recomputing: the last figures stand
+        if settings.COCKPIT_RECOMPUTE_IN_BACKGROUND:
+            # No screen waits: this one gets the last figures too, and a thread recomputes.
+            worker = threading.Thread(
+                target=_recompute, args=(user, key, get_language()), daemon=True
+            )
+            worker.start()
+            return entry["data"], True
     try:
         data = compute_situation(user, now)
         stale = max(cache_seconds(), int(settings.COCKPIT_STALE_SECONDS))
@@ -250,6 +262,22 @@ def situation_for(user: Any) -> tuple[dict[str, Any], bool]:
         if entry is not None:
             cache.delete(f"{key}:lock")
     return data, False
+
+
+def _recompute(user: Any, key: str, language: str) -> None:
+    """Compute the scope's figures in a background thread, store them, release the lock."""
+    try:
+        with translation.override(language):
+            now = timezone.now()
+            data = compute_situation(user, now)
+        stale = max(cache_seconds(), int(settings.COCKPIT_STALE_SECONDS))
+        cache.set(key, {"data": data, "computed_at": now}, stale)
+    except Exception:  # the last figures stay; the next refresh tries again
+        logger.exception("cockpit figures for %s could not be recomputed", key)
+    finally:
+        cache.delete(f"{key}:lock")
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()  # the thread's own database connection
 
 
 def with_acknowledgements(data: dict[str, Any], user: Any) -> dict[str, Any]:

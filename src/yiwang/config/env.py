@@ -69,6 +69,7 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "DUPLICATE_MIN_SCORE": (float, 0.35),
     "COCKPIT_CACHE_SECONDS": (int, 30),
     "COCKPIT_STALE_SECONDS": (int, 600),
+    "COCKPIT_RECOMPUTE_IN_BACKGROUND": (bool, True),
     "COCKPIT_MONTH_CACHE_SECONDS": (int, 300),
     "COCKPIT_TREND_CACHE_SECONDS": (int, 600),
     "COCKPIT_LONG_OVERDUE_DAYS": (float, 3.0),
