@@ -152,14 +152,7 @@ def _detail_of(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
         for e in events.order_by("created_at", "id")
     ]
     files = [
-        {
-            "id": a.pk,
-            "name": a.name,
-            "content_type": a.content_type,
-            "size": a.size,
-            "uploaded_at": a.created_at,
-            "url": f"/api/v1/workorders/{order.number}/attachments/{a.pk}",
-        }
+        _attachment_out(order.number, a)
         for a in Attachment.objects.filter(order=order).order_by("id")
     ]
     now = timezone.now()
@@ -362,17 +355,18 @@ def attach(
     attachment = add_attachment(
         order, actor=user, name=file.name or "", content=file.read(), note=note
     )
-    return Status(
-        201,
-        {
-            "id": attachment.pk,
-            "name": attachment.name,
-            "content_type": attachment.content_type,
-            "size": attachment.size,
-            "uploaded_at": attachment.created_at,
-            "url": f"/api/v1/workorders/{order.number}/attachments/{attachment.pk}",
-        },
-    )
+    return Status(201, _attachment_out(order.number, attachment))
+
+
+def _attachment_out(number: str, attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "uploaded_at": attachment.created_at,
+        "url": f"/api/v1/workorders/{number}/attachments/{attachment.pk}",
+    }
 
 
 @router.get("/workorders/{number}/attachments/{attachment_id}", response={200: None})

@@ -64,7 +64,7 @@ from yiwang.workorders.models import (
     WorkOrderEvent,
 )
 from yiwang.workorders.models.order import DESCRIPTION_MAX_LENGTH
-from yiwang.workorders.numbering import next_number, next_numbers
+from yiwang.workorders.numbering import next_numbers
 
 # Mobile (13812345678), or landline with area code (0513-85123456 / 051385123456).
 PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -146,7 +146,7 @@ def create_work_order(
     files = _checked_files(attachments or [], field="attachments")
     try:
         with _removed_on_failure() as saved, transaction.atomic():
-            order = _store(actor, fields, received_at=received_at)
+            (order,) = _store_many(actor, [fields], received_at=received_at)
             for name, content_type, content in files:
                 saved.append(_store_file(order, actor, name, content_type, content).file.name or "")
             if idempotency_key is not None:
@@ -290,15 +290,18 @@ def _replayed_batch(actor: Any, keys: list[str], hashes: list[str]) -> list[Work
     return [by_key[key] for key in keys]
 
 
-def _store_many(actor: Any | None, batch: list[dict[str, Any]]) -> list[WorkOrder]:
-    """``_store`` for many orders with bulk writes: the same rows, events and audit records.
+def _store_many(
+    actor: Any | None, batch: list[dict[str, Any]], *, received_at: datetime | None = None
+) -> list[WorkOrder]:
+    """Store validated intakes (one, or a batch) with bulk writes: the orders, their
+    ``received`` and ``routed`` events and their audit records.
 
-    Where the catalogue (or ``WORKORDERS_AUTO_DISPATCH``) sends an order straight to a unit, the
-    system's ``dispatch`` is applied before the insert — the same effect, event and audit record
-    ``perform_action(order, "dispatch", actor=None)`` would write afterwards, without a second
-    round of queries per order.
+    Automatic dispatch is configuration: everywhere (``WORKORDERS_AUTO_DISPATCH``) or where the
+    catalogue marks the rule as direct dispatch (直派). It is applied before the insert — the
+    same effect, event and audit record ``perform_action(order, "dispatch", actor=None)`` would
+    write afterwards, without a second round of queries per order.
     """
-    now = timezone.now()
+    now = received_at or timezone.now()
     creator = actor if actor is not None and getattr(actor, "pk", None) else None
     per_channel = Counter(fields["channel"] for fields in batch)
     numbers = {ch: iter(next_numbers(ch, n, at=now)) for ch, n in per_channel.items()}
@@ -516,49 +519,6 @@ def _intake_center(channel: str, town: Region | None, county: Region | None) -> 
     if center is None:
         raise ValidationFailed(_("This city has no command center to receive orders."))
     return center
-
-
-def _store(
-    actor: Any | None, fields: dict[str, Any], *, received_at: datetime | None = None
-) -> WorkOrder:
-    now = received_at or timezone.now()
-    center = fields["center"]
-    place = fields["town"] or fields["county"]
-    order = WorkOrder.objects.create(
-        **fields,
-        number=next_number(fields["channel"], at=now),
-        region_path=place.path if place is not None else center.region.path,
-        state=State.RECEIVED,
-        tier=center.tier,
-        created_by=actor if actor is not None and getattr(actor, "pk", None) else None,
-        received_at=now,
-    )
-    events = [
-        WorkOrderEvent(
-            order=order,
-            kind=EventKind.RECEIVED,
-            actor=order.created_by,
-            to_state=State.RECEIVED,
-            data={"channel": order.channel, "center": center.name},
-            created_at=now,
-        )
-    ]
-    decision = effects.suggest_route(order)
-    if decision is not None:
-        events.append(
-            WorkOrderEvent(
-                order=order, kind=EventKind.ROUTED, actor=None, data=decision, created_at=now
-            )
-        )
-    WorkOrderEvent.objects.bulk_create(events)
-    record_audit("workorder.received", actor=actor, obj=order, after=_received_audit(order, center))
-    # Automatic dispatch is configuration: everywhere (WORKORDERS_AUTO_DISPATCH) or where the
-    # catalogue marks the rule as direct dispatch (直派).
-    if decision is not None and (
-        decision["direct"] or getattr(settings, "WORKORDERS_AUTO_DISPATCH", False)
-    ):
-        perform_action(order, "dispatch", actor=None, department=decision["department"])
-    return order
 
 
 # --- attachments ----------------------------------------------------------------------------
