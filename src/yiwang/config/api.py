@@ -88,7 +88,12 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 def _register_routers() -> None:
     from yiwang.accounts.api import router as accounts_router
     from yiwang.core.api import router as core_router
+    from yiwang.exchange.api import router as exchange_router
     from yiwang.geo.api import router as geo_router
+    from yiwang.grid.api import router as grid_router
+    from yiwang.hotline.api import router as hotline_router
+    from yiwang.nlp.api import router as nlp_router
+    from yiwang.opinion.api import router as opinion_router
     from yiwang.org.api import router as org_router
     from yiwang.workorders.api import router as workorders_router
     from yiwang.workorders.kpi_api import router as kpi_router
@@ -101,6 +106,11 @@ def _register_routers() -> None:
     api.add_router("", taxonomy_router)
     api.add_router("", workorders_router)
     api.add_router("", kpi_router)
+    api.add_router("", hotline_router)
+    api.add_router("", nlp_router)
+    api.add_router("", opinion_router)
+    api.add_router("", grid_router)
+    api.add_router("", exchange_router)
 
 
 _register_routers()

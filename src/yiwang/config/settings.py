@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "yiwang.cockpit",
     "yiwang.workorders",
     "yiwang.intake",
+    "yiwang.nlp",
+    "yiwang.hotline",
+    "yiwang.opinion",
+    "yiwang.grid",
+    "yiwang.exchange",
     "yiwang.demo",
 ]
 

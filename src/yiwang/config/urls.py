@@ -17,5 +17,10 @@ urlpatterns = [
     path("accounts/login/", login_view, name="accounts-login"),
     path("console/", include("yiwang.console.urls")),
     path("cockpit/", include("yiwang.cockpit.urls")),
+    path("hotline/", include("yiwang.hotline.urls")),
+    path("opinion/", include("yiwang.opinion.urls")),
+    path("grid/", include("yiwang.grid.urls")),
+    path("exchange/", include("yiwang.exchange.urls")),
+    path("nlp/", include("yiwang.nlp.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -1,0 +1,5 @@
+"""The exchange API under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["exchange"])

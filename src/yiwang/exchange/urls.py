@@ -1,0 +1,7 @@
+"""The exchange pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "exchange"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The grid API under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["grid"])

@@ -1,0 +1,7 @@
+"""The grid pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "grid"
+
+urlpatterns: list = []

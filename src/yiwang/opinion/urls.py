@@ -1,0 +1,7 @@
+"""The opinion pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "opinion"
+
+urlpatterns: list = []
