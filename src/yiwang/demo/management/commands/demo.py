@@ -78,11 +78,25 @@ class Command(BaseCommand):
                 orders = SAMPLE_ORDERS if options["scale"] == "full" else 0
             if orders > 0:
                 generate_orders(console, {"count": orders, "seed": options["seed"], "days": 365})
+            load_app_demos(console, options)
             return
         if options["action"] == "workorders":
             generate_orders(console, options)
             return
         print_accounts(console)
+
+
+def load_app_demos(console: Console, options: dict[str, Any]) -> None:
+    """The knowledge base, routing model, grid registers, exchange catalogue, …"""
+    from yiwang.demo.extras import load_extras
+
+    with request_context(client_address="cli"), progress_bar(console) as report:
+        try:
+            lines = load_extras(scale=options["scale"], seed=options["seed"], progress=report)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+    for line in lines:
+        console.print(line)
 
 
 def generate_orders(console: Console, options: dict[str, Any]) -> None:
