@@ -57,6 +57,25 @@ ensure_postgres() {
     return 1
 }
 
+nats_up() {
+    (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null
+}
+
+# ensure_nats — NATS with JetStream on 127.0.0.1:4222 (the exchange stream's tests); start it if stopped.
+ensure_nats() {
+    nats_up && return 0
+    command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || return 1
+    log "NATS is not answering; starting it with JetStream"
+    mkdir -p /var/lib/nats-server 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+        -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+    for _ in $(seq 1 20); do
+        nats_up && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
 # ensure_chromium — Debian's chromium and CJK fonts for the browser tests.
 ensure_chromium() {
     [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && return 0

@@ -21,6 +21,11 @@ if ! ensure_chromium; then
     log "chromium is missing: browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"
 fi
 
+if ! ensure_nats; then
+    [ "${CI:-}" = true ] && die "NATS with JetStream is needed on 127.0.0.1:4222 for the exchange stream tests."
+    log "NATS is not reachable: the JetStream tests will be skipped"
+fi
+
 log "Test suite on SQLite"
 .venv/bin/pytest "$@"
 
