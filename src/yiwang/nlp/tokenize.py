@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -284,6 +286,8 @@ def add_words(words: Iterable[str]) -> int:
                 _extra_words.add(w)
                 _add(tk, w)
                 new += 1
+        if new:
+            _run_tokens.cache_clear()
     return new
 
 
@@ -293,6 +297,7 @@ def reset() -> None:
     with _lock:
         _extra_words.clear()
         _tokenizer = None
+        _run_tokens.cache_clear()
 
 
 def _is_word_char(ch: str) -> bool:
@@ -304,6 +309,22 @@ def is_stop_word(token: str) -> bool:
     return token in STOP_WORDS
 
 
+# jieba cuts each run of these characters on its own (its ``re_han_default``), so a text's
+# tokens are its runs' tokens in order; runs repeat a lot (templates, boilerplate), so each is
+# cut once and remembered.
+_RUN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+)")
+
+
+@lru_cache(maxsize=200_000)
+def _run_tokens(run: str) -> tuple[str, ...]:
+    tokens = []
+    for raw in _get().cut_for_search(run, HMM=False):
+        token = "".join(ch for ch in raw if _is_word_char(ch))
+        if token and token not in STOP_WORDS:
+            tokens.append(token)
+    return tuple(tokens)
+
+
 def tokenize(text: str) -> list[str]:
     """The search tokens of ``text``: lower-cased, no punctuation, no stop words, in text
     order (a long word right after its dictionary sub-words, as jieba emits them).
@@ -312,8 +333,11 @@ def tokenize(text: str) -> list[str]:
         return []
     text = unicodedata.normalize("NFKC", text).lower()
     tokens: list[str] = []
-    for raw in _get().cut_for_search(text, HMM=False):
-        token = "".join(ch for ch in raw if _is_word_char(ch))
-        if token and token not in STOP_WORDS:
-            tokens.append(token)
+    for i, part in enumerate(_RUN.split(text)):
+        if i % 2:
+            tokens.extend(_run_tokens(part))
+        else:
+            # Between runs jieba yields single characters; letters outside the runs' range
+            # (rare CJK extensions, other scripts) are kept as tokens.
+            tokens.extend(ch for ch in part if _is_word_char(ch) and ch not in STOP_WORDS)
     return tokens
