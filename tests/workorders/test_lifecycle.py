@@ -66,6 +66,8 @@ def _fields(city: City, order: WorkOrder, action: str, spare: WorkOrder) -> dict
         "note": {"note": "已电话联系"},
         "whistle": {"department": city.other_department.code},
         "answer_whistle": {},
+        "self_handle": {"note": "已现场劝离并清理"},
+        "check_self_handled": {},
     }.get(action, reason)
 
 
@@ -82,6 +84,10 @@ def _attempt(city: City, pk: int, action: str, username: str, spare: WorkOrder) 
                 now = timezone.now()
                 order.whistles.create(
                     department=city.department, called_at=now, answer_by=now + timedelta(hours=1)
+                )
+            if action == "check_self_handled":  # the grid worker handled it themself
+                order.events.create(
+                    kind="self_handled", actor=city["grid_worker"], created_at=timezone.now()
                 )
             perform_action(
                 order, action, actor=city[username], **_fields(city, order, action, spare)

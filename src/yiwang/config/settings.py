@@ -207,6 +207,13 @@ if env("WORKORDERS_RETURN_WINDOW"):
 WORKORDERS_GRID_INTAKE_TIER: str = env("WORKORDERS_GRID_INTAKE_TIER")
 WORKORDERS_AUTO_DISPATCH: bool = env("WORKORDERS_AUTO_DISPATCH")
 WORKORDERS_WHISTLE_ANSWER_MINUTES: int = env("WORKORDERS_WHISTLE_ANSWER_MINUTES")
+# --- grid (docs/grid.md): categories whose self-handled (自办) orders close without the
+# center's check; the phone's patrol interval; how old a position may be to count as live; the
+# side of the squares patrol coverage is counted in ---
+GRID_SELF_HANDLE_UNCHECKED_CATEGORIES: list[str] = env("GRID_SELF_HANDLE_UNCHECKED_CATEGORIES")
+GRID_PATROL_INTERVAL_SECONDS: int = env("GRID_PATROL_INTERVAL_SECONDS")
+GRID_LIVE_POSITION_MINUTES: int = env("GRID_LIVE_POSITION_MINUTES")
+GRID_COVERAGE_CELL_M: int = env("GRID_COVERAGE_CELL_M")
 SLA_PAUSE_DURING_EXTENSION: bool = env("SLA_PAUSE_DURING_EXTENSION")
 
 # --- working-time calendar for SLAs (core.workcalendar; docs/sla-calendar.md): dates the
@@ -247,6 +254,24 @@ COCKPIT_LONG_OVERDUE_DAYS: float = check_positive(
 )
 COCKPIT_URGED_TIMES = int(check_positive("COCKPIT_URGED_TIMES", env("COCKPIT_URGED_TIMES")))
 COCKPIT_MAX_POINTS = int(check_positive("COCKPIT_MAX_POINTS", env("COCKPIT_MAX_POINTS")))
+# AI routing: the model's top confidence below which the catalogue suggests instead.
+NLP_ROUTING_THRESHOLD: float = check_share("NLP_ROUTING_THRESHOLD", env("NLP_ROUTING_THRESHOLD"))
+NLP_ROUTING_MIN_PER_CLASS = int(
+    check_positive("NLP_ROUTING_MIN_PER_CLASS", env("NLP_ROUTING_MIN_PER_CLASS"))
+)
+
+# --- data sharing and exchange: the stream is the database log unless NATS_URL is set ---
+NATS_URL: str = env("NATS_URL")
+EXCHANGE_NATS_STREAM: str = env("EXCHANGE_NATS_STREAM")
+EXCHANGE_BATCH_MAX_RECORDS: int = env("EXCHANGE_BATCH_MAX_RECORDS")
+EXCHANGE_BATCH_MAX_BYTES: int = env("EXCHANGE_BATCH_MAX_BYTES")
+EXCHANGE_PULL_MAX_LIMIT: int = env("EXCHANGE_PULL_MAX_LIMIT")
+EXCHANGE_PROVIDER_ANSWER_DAYS: int = env("EXCHANGE_PROVIDER_ANSWER_DAYS")
+EXCHANGE_GRANT_DAYS: int = env("EXCHANGE_GRANT_DAYS")
+EXCHANGE_GRANT_RATE_LIMIT: str = env("EXCHANGE_GRANT_RATE_LIMIT")
+EXCHANGE_WEBHOOK_TIMEOUT: float = env("EXCHANGE_WEBHOOK_TIMEOUT")
+EXCHANGE_WEBHOOK_MAX_BACKOFF_SECONDS: int = env("EXCHANGE_WEBHOOK_MAX_BACKOFF_SECONDS")
+EXCHANGE_BACKFLOW_TIMEOUT: float = env("EXCHANGE_BACKFLOW_TIMEOUT")
 
 # --- job queue (Huey; config/huey.py): SQLite at $VAR_DIR/huey.sqlite3, Redis with REDIS_URL;
 # `yiwang worker` runs the consumer. HUEY_IMMEDIATE runs tasks in the calling process ---

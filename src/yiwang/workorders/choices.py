@@ -123,6 +123,9 @@ class EventKind(models.TextChoices):
     WHISTLED = "whistled", _("Whistle blown to a unit (吹哨)")
     WHISTLE_ANSWERED = "whistle_answered", _("Unit reported to the whistle (报到)")
     WHISTLE_OVERDUE = "whistle_overdue", _("Whistle not answered in time")
+    SELF_HANDLED = "self_handled", _("Handled by the grid worker (自办)")
+    SELF_HANDLE_CHECKED = "self_handle_checked", _("Self-handling checked by the center")
+    GRID_ESCALATED = "grid_escalated", _("Escalated by the grid worker (上报)")
 
 
 class Rating(models.TextChoices):

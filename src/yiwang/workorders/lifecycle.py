@@ -183,6 +183,12 @@ ACTIONS: dict[str, Action] = {
             ("department",),
         ),
         _action("answer_whistle", E.WHISTLE_ANSWERED, WHISTLE_STATES, None, DEPARTMENT),
+        # 网格: the grid worker handles a small matter (自办) or sends it up (上报); a self-handled
+        # order waits in ``replied`` for the center's check unless its category needs none
+        # (the effect then closes it at once); a check that fails sends it back to the center.
+        _action("self_handle", E.SELF_HANDLED, {S.RECEIVED}, S.REPLIED, GRID, ("note",)),
+        _action("grid_escalate", E.GRID_ESCALATED, {S.RECEIVED}, None, GRID, ("reason",)),
+        _action("check_self_handled", E.SELF_HANDLE_CHECKED, {S.REPLIED}, S.CLOSED, DISPATCHERS),
         # events that leave the state alone
         _action("urge", E.URGED, OPEN_STATES, None, DISPATCHERS | LEADER),
         _action("supervise", E.SUPERVISED, OPEN_STATES, None, DISPATCHERS | LEADER, ("note",)),
