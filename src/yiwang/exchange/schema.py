@@ -1,0 +1,161 @@
+"""Data items: checking a schema someone submits, and compiling it into per-item checks that
+validate records quickly (one small function per item, chosen once per batch)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.masking import MASKERS
+from yiwang.exchange.choices import ItemType, Personal
+
+ITEM_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
+
+
+def clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items as stored, or ValidationFailed naming the item and the problem."""
+    if not items:
+        raise ValidationFailed(_("A resource needs at least one data item."), field="items")
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        name = str(item.get("name", "")).strip()
+        field = f"items.{n}.name"
+        if not ITEM_NAME_RE.match(name):
+            raise ValidationFailed(
+                _("Item names are lower-case letters, digits and underscores: %(name)r.")
+                % {"name": name},
+                field=field,
+            )
+        if name in seen:
+            raise ValidationFailed(_("Item %(name)s appears twice.") % {"name": name}, field=field)
+        seen.add(name)
+        kind = item.get("type", ItemType.STRING)
+        if kind not in ItemType.values:
+            raise ValidationFailed(
+                _("Unknown item type %(type)r.") % {"type": kind}, field=f"items.{n}.type"
+            )
+        personal = item.get("personal") or ""
+        if personal not in Personal.values:
+            raise ValidationFailed(
+                _("Unknown personal kind %(kind)r.") % {"kind": personal},
+                field=f"items.{n}.personal",
+            )
+        cleaned.append(
+            {
+                "name": name,
+                "type": kind,
+                "description": str(item.get("description", ""))[:200],
+                "personal": personal,
+                "required": bool(item.get("required", False)),
+            }
+        )
+    return cleaned
+
+
+def _is_date(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _is_datetime(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    ItemType.STRING: (lambda v: type(v) is str, "expected text"),
+    ItemType.INTEGER: (lambda v: type(v) is int, "expected an integer"),
+    ItemType.NUMBER: (lambda v: type(v) in (int, float), "expected a number"),
+    ItemType.BOOLEAN: (lambda v: type(v) is bool, "expected true or false"),
+    ItemType.DATE: (_is_date, "expected a date YYYY-MM-DD"),
+    ItemType.DATETIME: (_is_datetime, "expected an ISO 8601 date and time"),
+}
+
+_TRUE = {"true", "1", "yes", "t"}
+_FALSE = {"false", "0", "no", "f"}
+
+
+def _to_bool(text: str) -> bool:
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(text)
+
+
+# CSV cells are text: each type's converter (a failure is the row's problem).
+CONVERTERS: dict[str, Callable[[str], Any]] = {
+    ItemType.STRING: str,
+    ItemType.INTEGER: int,
+    ItemType.NUMBER: float,
+    ItemType.BOOLEAN: _to_bool,
+    ItemType.DATE: str,
+    ItemType.DATETIME: str,
+}
+
+
+class CompiledSchema:
+    """A resource's current items, ready to check many records."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.names = frozenset(item["name"] for item in items)
+        self.order = [item["name"] for item in items]
+        self.checks = [
+            (item["name"], *CHECKS[item["type"]], item.get("required", False)) for item in items
+        ]
+        self.converters = {item["name"]: CONVERTERS[item["type"]] for item in items}
+
+    def problems(self, row: Any) -> list[tuple[str, str]]:
+        """(item, reason) for each problem of one record; empty when it fits."""
+        if type(row) is not dict:
+            return [("", "a record is a JSON object")]
+        found: list[tuple[str, str]] = []
+        if not row.keys() <= self.names:
+            found += [(k, "not an item of the schema") for k in row.keys() - self.names]
+        for name, check, reason, required in self.checks:
+            value = row.get(name)
+            if value is None:
+                if required:
+                    found.append((name, "required"))
+            elif not check(value):
+                found.append((name, reason))
+        return found
+
+
+def _mask_other(value: str) -> str:
+    return "*" * min(len(value), 6)
+
+
+def masker_for(personal: str) -> Callable[[str], str]:
+    return MASKERS.get(personal, _mask_other)
+
+
+def projection_plan(
+    items: list[dict[str, Any]], allowed: list[str], masked: list[str]
+) -> list[tuple[str, Callable[[str], str] | None]]:
+    """(item, masker or None) for each item a grant lets its consumer see."""
+    kinds = {item["name"]: item.get("personal", "") for item in items}
+    masked_set = set(masked)
+    return [
+        (name, masker_for(kinds.get(name, "")) if name in masked_set else None)
+        for name in allowed
+        if name in kinds
+    ]
