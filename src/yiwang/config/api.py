@@ -92,6 +92,7 @@ def _register_routers() -> None:
     from yiwang.geo.api import router as geo_router
     from yiwang.grid.api import router as grid_router
     from yiwang.hotline.api import router as hotline_router
+    from yiwang.hotline.workbench_api import router as workbench_router
     from yiwang.nlp.api import router as nlp_router
     from yiwang.opinion.api import router as opinion_router
     from yiwang.org.api import router as org_router
@@ -107,6 +108,7 @@ def _register_routers() -> None:
     api.add_router("", workorders_router)
     api.add_router("", kpi_router)
     api.add_router("", hotline_router)
+    api.add_router("", workbench_router)
     api.add_router("", nlp_router)
     api.add_router("", opinion_router)
     api.add_router("", grid_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/login/", login_view, name="accounts-login"),
     path("console/", include("yiwang.console.urls")),
     path("cockpit/", include("yiwang.cockpit.urls")),
+    path("hotline/", include("yiwang.hotline.workbench_urls")),
     path("hotline/", include("yiwang.hotline.urls")),
     path("opinion/", include("yiwang.opinion.urls")),
     path("grid/", include("yiwang.grid.urls")),

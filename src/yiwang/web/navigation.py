@@ -24,9 +24,15 @@ class Entry:
 
 _DISPATCHERS = frozenset({"city_dispatcher", "county_dispatcher", "town_dispatcher"})
 _DEPARTMENT = frozenset({"dept_handler", "dept_liaison"})
+_HOTLINE = frozenset({"hotline_agent"})
 # The cockpit's entries; yiwang.cockpit.access holds the same role sets and the views enforce them.
 _COCKPIT = frozenset({"leader", "city_dispatcher"})
 _RANKINGS = frozenset(
+    {"city_dispatcher", "county_dispatcher", "town_dispatcher", "leader", "auditor"}
+)
+
+# yiwang.opinion.choices.OPINION_READERS holds the same set and the opinion views enforce it.
+_OPINION = frozenset(
     {"city_dispatcher", "county_dispatcher", "town_dispatcher", "leader", "auditor"}
 )
 
@@ -35,9 +41,14 @@ ENTRIES: list[Entry] = [
     Entry("console:queue", _("Dispatch queue"), _DISPATCHERS),
     Entry("console:boards", _("Supervision boards"), _DISPATCHERS),
     Entry("console:department", _("Department workbench"), _DEPARTMENT),
+    Entry("workbench:incoming", _("12345 workbench"), _HOTLINE | _DISPATCHERS),
     Entry("cockpit:home", _("Leadership cockpit"), _COCKPIT),
     Entry("cockpit:themes", _("Thematic maps"), _COCKPIT | _RANKINGS),
     Entry("cockpit:rankings", _("KPI rankings"), _RANKINGS),
+    Entry("grid:app", _("Grid worker app"), frozenset({"grid_worker"})),
+    Entry("grid:center", _("Grid center"), _DISPATCHERS | frozenset({"leader"})),
+    Entry("opinion:home", _("Public opinion"), _OPINION),
+    Entry("nlp:models", _("Routing models"), frozenset({"data_steward", "city_dispatcher"})),
 ]
 
 

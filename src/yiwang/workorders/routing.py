@@ -193,6 +193,24 @@ def attach_references(orders: list[WorkOrder]) -> None:
                 order.grid = grids[order.grid_id]
 
 
+def category_by_id(category_id: int) -> Category | None:
+    """The category with ``category_id``, active or retired (a shared instance)."""
+    return _current().category_objects.get(category_id)
+
+
+def towns() -> list[Region]:
+    """Every town (with its county loaded through ``parent_id``), by code."""
+    return sorted(
+        (r for r in _current().areas.values() if r.level == RegionLevel.TOWN),
+        key=lambda r: r.code,
+    )
+
+
+def area_by_code(code: str) -> Region | None:
+    """The county or town with ``code``."""
+    return next((r for r in _current().areas.values() if r.code == code), None)
+
+
 def category_code(category_id: int | None) -> str | None:
     node = _current().categories.get(category_id) if category_id is not None else None
     return node.code if node is not None else None
