@@ -294,6 +294,10 @@ def test_enterprise_requests_go_to_the_specialist_of_their_sector(
     assert response.json()["specialist"]["username"] == "policy_specialist"
     request = EnterpriseRequest.objects.get(order__number=response.json()["order"])
     assert request.order.channel == "enterprise"
+    # Dispatched to the specialist's department, so it is in their workbench.
+    specialist = request.specialist.user
+    assert request.order.state == State.DISPATCHED
+    assert WorkOrder.objects.visible_to(specialist).filter(pk=request.order.pk).exists()
     bad = client.post(
         "/api/v1/hotline/enterprise",
         {**payload, "sector": "mining"},

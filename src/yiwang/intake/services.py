@@ -418,7 +418,7 @@ def submit_enterprise_request(
     """一企来: an enterprise's request becomes an ``enterprise`` work order and goes to the
     pool's specialist for its sector and county with the fewest open requests."""
     from yiwang.workorders.choices import Channel, RequestType
-    from yiwang.workorders.services import create_work_order
+    from yiwang.workorders.services import create_work_order, dispatch_work_order
 
     company = (company or "").strip()
     if not company:
@@ -450,6 +450,17 @@ def submit_enterprise_request(
             address=address,
         )
         specialist = _specialist_for(sector, order.county_id)
+        department = _department_of(specialist)
+        if specialist is not None and department is not None:
+            # The specialist works in a department: the order goes there at once, so it is in
+            # their department workbench to acknowledge and answer.
+            order = dispatch_work_order(
+                order,
+                actor=None,
+                department=department,
+                note=_("一企来: assigned to policy specialist %(name)s")
+                % {"name": specialist.user.full_name or specialist.user.username},
+            )
         request = EnterpriseRequest.objects.create(
             order=order,
             company=company,
@@ -469,6 +480,17 @@ def submit_enterprise_request(
             },
         )
     return request
+
+
+def _department_of(specialist: PolicySpecialist | None) -> Any | None:
+    if specialist is None:
+        return None
+    assignment = (
+        specialist.user.role_assignments.filter(department__isnull=False)
+        .select_related("department")
+        .first()
+    )
+    return assignment.department if assignment is not None else None
 
 
 def _specialist_for(sector: str, county_id: int | None) -> PolicySpecialist | None:
