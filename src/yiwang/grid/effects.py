@@ -8,11 +8,23 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core.errors import Conflict, ValidationFailed
 from yiwang.workorders.choices import EventKind, State
 from yiwang.workorders.effects import Effect, Fields, _text, _yes_no, effect
 from yiwang.workorders.models import WorkOrder
+
+# The timeline's names of the grid's events (workorders.choices.EventKind), translated in this
+# app's catalogue.
+EVENT_LABELS = (
+    gettext_lazy("Handled by the grid worker (自办)"),
+    gettext_lazy("Self-handling checked by the center"),
+    gettext_lazy("Escalated by the grid worker (上报)"),
+    gettext_lazy("self handle"),
+    gettext_lazy("grid escalate"),
+    gettext_lazy("check self handled"),
+)
 
 
 def needs_check(order: WorkOrder) -> bool:

@@ -152,7 +152,7 @@ def patrol_out(patrol: Patrol) -> dict[str, Any]:
         "ended_at": patrol.ended_at.isoformat() if patrol.ended_at else None,
         "points": patrol.points,
         "distance_m": round(patrol.distance_m),
-        "coverage": round(patrol.coverage, 3),
+        "coverage": round(patrol.coverage, 5),
     }
 
 
@@ -437,7 +437,7 @@ def map_layers(user: Any, *, region: Region | None = None) -> dict[str, Any]:
         ]
     return {
         "grids": [
-            {**grid_feature(g), "coverage": round(coverage.get(g.pk, 0.0), 3)} for g in grid_list
+            {**grid_feature(g), "coverage": round(coverage.get(g.pk, 0.0), 5)} for g in grid_list
         ],
         "events": list(events),
         "positions": positions,

@@ -17,6 +17,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.accounts.models import User
@@ -26,9 +27,12 @@ from yiwang.geo.models import Grid
 from yiwang.grid import reading, services
 from yiwang.grid.models import Leave, TaskKind
 from yiwang.org.choices import Role
+from yiwang.workorders.attachments import max_bytes
 from yiwang.workorders.models import WorkOrder
 
 CENTER = reading.CENTER_ROLES
+# The main navigation's entries for the grid (web.navigation), in this app's catalogue.
+NAV_LABELS = (gettext_lazy("Grid worker app"), gettext_lazy("Grid center"))
 DISPATCH = frozenset({Role.CITY_DISPATCHER, Role.COUNTY_DISPATCHER, Role.TOWN_DISPATCHER})
 
 
@@ -44,7 +48,57 @@ def app(request: HttpRequest) -> HttpResponse:
         if roles_of(request.user) & CENTER:
             return redirect("grid:center")
         return render(request, "grid/denied.html", status=403)
-    return render(request, "grid/app.html", {"task_kinds": TaskKind.choices})
+    return render(request, "grid/app.html", {"js_text": _js_text(), "max_bytes": max_bytes()})
+
+
+def _js_text() -> dict[str, str]:
+    """The app's messages, translated here so the script stays language-free."""
+    return {
+        "offline_saved": _(
+            "No connection: the report is kept as a draft and sent when you are back online."
+        ),
+        "sent": _("Report sent: %(number)s"),
+        "resent": _("Draft sent: %(number)s"),
+        "session": _("Your session has expired. Your drafts are kept; please sign in again."),
+        "sign_in": _("Sign in"),
+        "located": _("Location: %(lon)s, %(lat)s — in %(grid)s"),
+        "outside": _("Location %(lon)s, %(lat)s is outside your grids: give a reason."),
+        "no_location": _("No location from the device; allow location access and try again."),
+        "patrolling": _(
+            "Patrolling %(grid)s since %(time)s: %(points)s positions, %(km)s km, "
+            "coverage %(cov)s%%"
+        ),
+        "not_patrolling": _("Not patrolling."),
+        "patrol_log": _(
+            "%(start)s–%(end)s · %(points)s positions · %(km)s km · coverage %(cov)s%%"
+        ),
+        "running": _("running"),
+        "self_handle": _("Handle myself (自办)"),
+        "escalate": _("Send up (上报)"),
+        "self_title": _("What did you do?"),
+        "escalate_title": _("Why send it up?"),
+        "done": _("Done"),
+        "task_title": _("What did you find?"),
+        "due": _("due %(time)s"),
+        "overdue": _("overdue"),
+        "visit": _("Visit"),
+        "visit_title": _("Note of the visit"),
+        "visit_due": _("visit due"),
+        "saved": _("Saved."),
+        "none": _("Nothing here."),
+        "draft": _("Draft of %(time)s — waiting for the connection"),
+        "need_note": _("Write a note."),
+        "need_photo": _("Add a photo."),
+        "need_category": _("Choose a category."),
+        "need_description": _("Describe the event."),
+        "need_reason": _("Say why it is sent up."),
+        "not_image": _("%(name)s is not a photo."),
+        "too_large": _("%(name)s is larger than %(mb)s MB."),
+        "my_grids": _("My grids: %(names)s"),
+        "error": _("Something went wrong: %(message)s"),
+        "closed_pending": _("Handled; waiting for the town center's check."),
+        "sent_up": _("Sent up to the town center."),
+    }
 
 
 def manifest(request: HttpRequest) -> JsonResponse:
@@ -178,6 +232,7 @@ def workers(request: HttpRequest) -> HttpResponse:
         "message": request.GET.get("message", ""),
         "error": request.GET.get("error", ""),
         "can_manage": bool(roles_of(user) & DISPATCH),
+        "task_kinds": TaskKind.choices,
     }
     return render(request, "grid/workers.html", context)
 
