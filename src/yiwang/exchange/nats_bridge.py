@@ -8,6 +8,7 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import nats
 from nats.js.errors import NotFoundError
@@ -17,6 +18,10 @@ T = TypeVar("T")
 
 class StreamUnavailable(Exception):
     """NATS cannot be reached; the database log keeps the records and a catch-up publishes."""
+
+
+async def _quiet(exc: Exception) -> None:
+    """nats-py logs every failed attempt with a traceback; the caller reports the failure."""
 
 
 class NatsBridge:
@@ -48,11 +53,21 @@ class NatsBridge:
     async def _jetstream(self) -> Any:
         if self._nc is None or self._nc.is_closed or not self._nc.is_connected:
             try:
-                self._nc = await nats.connect(
-                    self.url,
-                    connect_timeout=2,
-                    allow_reconnect=False,
-                    max_reconnect_attempts=0,
+                # nats-py keeps retrying a refused first connect; a plain TCP probe fails fast.
+                parts = urlsplit(self.url)
+                _reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 2
+                )
+                writer.close()
+                self._nc = await asyncio.wait_for(
+                    nats.connect(
+                        self.url,
+                        connect_timeout=2,
+                        allow_reconnect=False,
+                        max_reconnect_attempts=0,
+                        error_cb=_quiet,
+                    ),
+                    5,
                 )
             except Exception as exc:  # nats-py raises a variety on a refused connect
                 self._nc = None

@@ -206,10 +206,14 @@ def _consume_nats(
     while delivered < max_records:
         grant = _live_grant(subscription)
 
-        async def fetch(js: Any) -> list[Any]:
+        # Fetch no more messages than the caller wants: unacknowledged ones would only come
+        # back after the ack wait.
+        want = min(20, max(1, -(-(max_records - delivered) // CHUNK)))
+
+        async def fetch(js: Any, want: int = want) -> list[Any]:
             psub = await js.pull_subscribe(target, durable=durable, stream=stream_name)
             try:
-                return list(await psub.fetch(batch=20, timeout=wait))
+                return list(await psub.fetch(batch=want, timeout=wait))
             except nats.errors.TimeoutError:
                 return []
             finally:
