@@ -92,6 +92,10 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "EXCHANGE_WEBHOOK_TIMEOUT": (float, 10.0),
     "EXCHANGE_WEBHOOK_MAX_BACKOFF_SECONDS": (int, 3600),
     "EXCHANGE_BACKFLOW_TIMEOUT": (float, 30.0),
+    "OPINION_REPORT_RUNNER": (str, "thread"),
+    "OPINION_TEXT_SAMPLE": (int, 5000),
+    "OPINION_SURGE_Z": (float, 3.0),
+    "OPINION_SURGE_MIN_COUNT": (int, 5),
 }
 
 # What a production deployment must set itself; the embedded defaults are not safe there.

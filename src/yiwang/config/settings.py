@@ -259,6 +259,20 @@ NLP_ROUTING_THRESHOLD: float = check_share("NLP_ROUTING_THRESHOLD", env("NLP_ROU
 NLP_ROUTING_MIN_PER_CLASS = int(
     check_positive("NLP_ROUTING_MIN_PER_CLASS", env("NLP_ROUTING_MIN_PER_CLASS"))
 )
+# Public-opinion analytics (docs/opinion.md): who generates reports — "thread" (in the web
+# process; the embedded set-up runs no worker) or "worker" (the Huey queue); how many texts a
+# hot-topic analysis tokenises and clusters at most; a surge exceeds mean + Z × spread of its
+# baseline and counts at least MIN_COUNT requests ---
+OPINION_REPORT_RUNNER: str = env("OPINION_REPORT_RUNNER")
+if OPINION_REPORT_RUNNER not in ("thread", "worker"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("OPINION_REPORT_RUNNER must be thread or worker")
+OPINION_TEXT_SAMPLE = int(check_positive("OPINION_TEXT_SAMPLE", env("OPINION_TEXT_SAMPLE")))
+OPINION_SURGE_Z: float = check_positive("OPINION_SURGE_Z", env("OPINION_SURGE_Z"))
+OPINION_SURGE_MIN_COUNT = int(
+    check_positive("OPINION_SURGE_MIN_COUNT", env("OPINION_SURGE_MIN_COUNT"))
+)
 
 # --- data sharing and exchange: the stream is the database log unless NATS_URL is set ---
 NATS_URL: str = env("NATS_URL")

@@ -47,7 +47,7 @@ ENTRIES: list[Entry] = [
     Entry("cockpit:rankings", _("KPI rankings"), _RANKINGS),
     Entry("grid:app", _("Grid worker app"), frozenset({"grid_worker"})),
     Entry("grid:center", _("Grid center"), _DISPATCHERS | frozenset({"leader"})),
-    Entry("opinion:home", _("Public opinion"), _OPINION),
+    Entry("opinion:home", _("Public-opinion analytics"), _OPINION),
     Entry("nlp:models", _("Routing models"), frozenset({"data_steward", "city_dispatcher"})),
 ]
 
