@@ -70,7 +70,17 @@ def compute_theme_figures(user: Any, theme: Theme, *, days: int, county: str) ->
             "number", "title", "state", "received_at", "county__name", "town__name"
         )[:RECENT]
     ]
+    from yiwang.cockpit.layers import layer_figures
+
+    layers = layer_figures(
+        user, [layer.key for layer in theme.layers], start=start, end=now, county=county
+    )
     return {
+        "layers": [
+            {"key": layer.key, "name": str(layer.name), **layers[layer.key]}
+            for layer in theme.layers
+            if layer.key in layers
+        ],
         "orders": period.count(),
         "open": period.exclude(state__in=FINAL_STATES).count(),
         "overdue": orders.filter(state__in=HANDLING_STATES, due_at__lt=now).count(),
@@ -84,7 +94,7 @@ def compute_theme_figures(user: Any, theme: Theme, *, days: int, county: str) ->
 
 
 def theme_figures(user: Any, theme: Theme, *, days: int, county: str) -> dict[str, Any]:
-    key = f"cockpit:theme:v1:{scope_key(user)}:{theme.slug}:{days}:{county}:{get_language()}"
+    key = f"cockpit:theme:v2:{scope_key(user)}:{theme.slug}:{days}:{county}:{get_language()}"
     data: dict[str, Any] | None = cache.get(key)
     if data is None:
         data = compute_theme_figures(user, theme, days=days, county=county)

@@ -2,8 +2,9 @@
 
 A theme's work-order layer is the orders whose category lies under one of ``categories``
 (class or subclass codes of ``workorders/data/categories.json``) or that came in on one of
-``channels``. Every other layer names the capability whose data it needs; until that capability
-exists the page lists the layer as not yet connected and shows no figure for it.
+``channels``. Every other layer names the capability whose data it needs; a layer is connected
+when ``cockpit.layers.PROVIDERS`` has its figures, and until then the page lists it as not yet
+connected and shows no figure for it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ IOT = "iot"
 EXCHANGE = "exchange"
 PORTAL = "portal"
 GRID_APP = "grid"
+ENTERPRISE = "enterprise"
 WHISTLE = "whistle"
 CONNECTED_SOURCES = frozenset({WORKORDERS})
 SOURCE_LABELS: dict[str, str | Promise] = {
@@ -33,6 +35,7 @@ SOURCE_LABELS: dict[str, str | Promise] = {
     PORTAL: _("Citizen and enterprise portal"),
     GRID_APP: _("Grid workers' mobile app"),
     WHISTLE: _("Whistle and report (吹哨报到)"),
+    ENTERPRISE: _("一企来 enterprise service"),
 }
 
 
@@ -44,7 +47,9 @@ class Layer:
 
     @property
     def connected(self) -> bool:
-        return self.source in CONNECTED_SOURCES
+        from yiwang.cockpit.layers import PROVIDERS
+
+        return self.source in CONNECTED_SOURCES or self.key in PROVIDERS
 
     @property
     def source_label(self) -> str | Promise:
@@ -234,7 +239,7 @@ THEMES: tuple[Theme, ...] = (
         channels=(Channel.ENTERPRISE,),
         layers=(
             _orders(),
-            Layer("policy-specialists", _("Policy specialists' cases"), PORTAL),
+            Layer("policy-specialists", _("Policy specialists' cases"), ENTERPRISE),
         ),
     ),
     Theme(

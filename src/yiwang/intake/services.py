@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core.audit import record_audit
 from yiwang.core.errors import Conflict, ValidationFailed
@@ -139,16 +140,16 @@ def submit_open311_request(client: Open311Client, submission: Open311Submission)
 TEXT_MAX_LENGTH = 4000
 # A consultation answered by phone often has no place; the order still needs one to be filed.
 NO_PLACE = "（电话咨询，无具体地点）"
-ENTERPRISE_SECTORS = (
-    "manufacturing",
-    "technology",
-    "trade",
-    "construction",
-    "logistics",
-    "services",
-    "agriculture",
-    "finance",
-)
+ENTERPRISE_SECTORS = {
+    "manufacturing": gettext_lazy("Manufacturing"),
+    "technology": gettext_lazy("Technology"),
+    "trade": gettext_lazy("Trade"),
+    "construction": gettext_lazy("Construction"),
+    "logistics": gettext_lazy("Logistics"),
+    "services": gettext_lazy("Services"),
+    "agriculture": gettext_lazy("Agriculture"),
+    "finance": gettext_lazy("Finance"),
+}
 
 
 def _checked_text(text: str) -> str:
