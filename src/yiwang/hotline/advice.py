@@ -204,6 +204,12 @@ def advise(
     }
 
 
+def warm() -> None:
+    """Build the knowledge-base index and load the routing model (``core.warmup``)."""
+    knowledge_advice("公积金", category=None)
+    routing_advice("路灯不亮", lon=None, lat=None)
+
+
 def citable_entries(ids: list[int]) -> dict[int, str]:
     """``{id: question}`` of the entries among ``ids`` an answer may cite: published, in force."""
     model = apps.get_model("hotline", "KnowledgeEntry")

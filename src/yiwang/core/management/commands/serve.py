@@ -44,6 +44,13 @@ class Command(BaseCommand):
         run_gunicorn(bind=bind, workers=workers, timeout=options["timeout"])
 
 
+def _warm_worker(worker: Any) -> None:
+    """Each worker builds its search index and routing model in the background at start."""
+    from yiwang.core.warmup import warm_in_background
+
+    warm_in_background()
+
+
 def run_gunicorn(*, bind: str, workers: int, timeout: int) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -61,6 +68,7 @@ def run_gunicorn(*, bind: str, workers: int, timeout: int) -> None:
                 # One server per machine is not assumed: no shared control socket in $HOME.
                 "control_socket_disable": True,
                 "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+                "post_worker_init": _warm_worker,
             }
             for key, value in config.items():
                 if value is not None:
