@@ -168,3 +168,28 @@ def test_registers_mask_personal_data_outside_the_grid(city: City, as_user: Any)
     )
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "phone"
     assert RegisterEntry.objects.count() == 1
+
+
+def test_the_phone_offers_self_handling_only_for_kept_matters(city: City, as_user: Any) -> None:
+    worker = as_user("grid_worker")
+    lon, lat = city.point
+    base = {"description": "占道经营", "category": city.category.code, "lon": lon, "lat": lat}
+    up = worker.post("/api/v1/grid/reports", {**base, "reason": "需执法"}).json()["number"]
+    kept = worker.post("/api/v1/grid/reports", {**base, "mode": "self"}).json()["number"]
+    day = worker.get("/api/v1/grid/me").json()
+    offers = {o["number"]: o["self_handle"] for o in day["orders"]}
+    assert offers == {up: False, kept: True}
+    assert day["categories"]["common"][0]["code"] == city.category.code
+    assert day["grids"] and day["grids"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    # sent up after all: the town has it waiting, and it is no longer the worker's to handle
+    r = worker.post(
+        f"/api/v1/grid/orders/{kept}/escalate",
+        {"reason": "处置不了"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    again = worker.post(
+        f"/api/v1/grid/orders/{kept}/escalate", {"reason": "再报"}, content_type="application/json"
+    )
+    assert again.status_code == 409
+    assert not any(o["self_handle"] for o in worker.get("/api/v1/grid/me").json()["orders"])

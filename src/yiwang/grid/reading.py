@@ -42,7 +42,8 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def categories_for(worker: Any, limit: int = 8) -> dict[str, list[dict[str, Any]]]:
-    """Event and component subclasses, the ones most reported in the worker's grids first."""
+    """Event and component categories one can file under (no subclasses), the ones most
+    reported in the worker's grids first."""
     grids = worker_grid_ids(worker)
     common_ids = [
         row["category_id"]
@@ -53,7 +54,7 @@ def categories_for(worker: Any, limit: int = 8) -> dict[str, list[dict[str, Any]
         .order_by("-n")[:limit]
     ]
     qs = Category.objects.filter(
-        is_active=True, parent__isnull=False, kind__in=(CategoryKind.EVENT, CategoryKind.COMPONENT)
+        is_active=True, children__isnull=True, kind__in=(CategoryKind.EVENT, CategoryKind.COMPONENT)
     ).order_by("code")
     rows: list[dict[str, Any]] = [
         {"code": c.code, "name": c.name, "id": c.pk} for c in qs.only("code", "name")
@@ -107,6 +108,7 @@ def worker_day(worker: Any) -> dict[str, Any]:
     orders = (
         WorkOrder.objects.filter(grid_report__worker=worker)
         .exclude(state__in=FINAL_STATES)
+        .select_related("grid_report")
         .order_by("-received_at")[:30]
     )
     now = timezone.now()
@@ -134,7 +136,8 @@ def worker_day(worker: Any) -> dict[str, Any]:
                 "title": o.title,
                 "state": o.state,
                 "state_label": str(o.get_state_display()),
-                "self_handle": o.state == State.RECEIVED,
+                # kept by the worker (自办) and not handled or sent up yet
+                "self_handle": o.state == State.RECEIVED and o.grid_report.mode == ReportMode.SELF,
             }
             for o in orders
         ],

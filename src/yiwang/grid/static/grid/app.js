@@ -130,6 +130,8 @@
     load();
   }
   window.addEventListener("online", flush);
+  // Some phones miss the "online" event: try the drafts again every 20 s while any wait.
+  setInterval(() => { allDrafts().then((d) => { if (d.length && navigator.onLine) flush(); }).catch(() => {}); }, 20000);
 
   async function renderDrafts() {
     const list = $("yg-drafts");
@@ -520,7 +522,7 @@
         time: new Date(running.started_at).toLocaleTimeString(),
         points: running.points,
         km: (running.distance_m / 1000).toFixed(2),
-        cov: Math.round(running.coverage * 100),
+        cov: (running.coverage * 100).toFixed(1),
       });
       if (!timer) {
         timer = setInterval(sample, (state.interval_seconds || 30) * 1000);
@@ -537,7 +539,7 @@
         end: p.ended_at ? new Date(p.ended_at).toLocaleTimeString() : T.running,
         points: p.points,
         km: (p.distance_m / 1000).toFixed(2),
-        cov: Math.round(p.coverage * 100),
+        cov: (p.coverage * 100).toFixed(1),
       });
       log.append(li);
     }
