@@ -517,48 +517,61 @@ def ingest_batch(
     if existing is not None:
         return _result(existing, duplicate=True)
     schema = CompiledSchema(resource.items)
-    if "csv" in content_type:
-        parsed = store.parse_csv(body, schema, resource.key_item)
-    else:
-        try:
-            parsed = store.parse_json_lines(body, schema, resource.key_item)
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(_("The body is not UTF-8."), field="body") from exc
+    try:
+        count, chunks = store.checked_chunks(body, content_type, schema, resource.key_item)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(_("The body is not UTF-8."), field="body") from exc
     provider_id = resource.provider_id
     limit = settings.EXCHANGE_BATCH_MAX_RECORDS
-    if parsed.count > limit:
+    if count > limit:
         _record_failure(
-            resource,
-            provider_id,
-            Action.PUSH_REJECTED,
-            actor,
-            batch_id=batch_id,
-            too_many=parsed.count,
+            resource, provider_id, Action.PUSH_REJECTED, actor, batch_id=batch_id, too_many=count
         )
         raise PayloadTooLarge(
             _("A batch holds at most %(n)s records; this one has %(m)s.")
-            % {"n": limit, "m": parsed.count},
+            % {"n": limit, "m": count},
             field="body",
         )
-    if parsed.problems or not parsed.rows:
-        problems = parsed.problems or [{"row": 0, "item": "", "reason": "the batch is empty"}]
-        _record_failure(
-            resource,
-            provider_id,
-            Action.PUSH_REJECTED,
-            actor,
-            batch_id=batch_id,
-            records=parsed.count,
-            bad_rows=len({p["row"] for p in problems}),
-        )
-        raise ValidationFailed(
-            _("The batch was not stored: %(n)s problem(s) in its records.") % {"n": len(problems)},
-            field="body",
-            details={"field": "body", "rows": problems},
-        )
-    rows = parsed.rows
+    try:
+        return _store_batch(resource, client, batch_id, count, chunks, actor)
+    except _Rejected as rejected:
+        problems = rejected.problems
+    _record_failure(
+        resource,
+        provider_id,
+        Action.PUSH_REJECTED,
+        actor,
+        batch_id=batch_id,
+        records=count,
+        bad_rows=len({p["row"] for p in problems}),
+    )
+    raise ValidationFailed(
+        _("The batch was not stored: %(n)s problem(s) in its records.") % {"n": len(problems)},
+        field="body",
+        details={"field": "body", "rows": problems},
+    )
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__("rejected")
+        self.problems = problems
+
+
+def _store_batch(
+    resource: Resource,
+    client: ExchangeClient | None,
+    batch_id: str,
+    count: int,
+    chunks: Any,
+    actor: Any,
+) -> IngestResult:
+    """Number, write and record the batch in one transaction; a bad record anywhere raises
+    _Rejected after every chunk was checked (for the full report) and nothing stays."""
+    if count == 0:
+        raise _Rejected([{"row": 0, "item": "", "reason": "the batch is empty"}])
     with transaction.atomic():
-        first = store.reserve_sequences(resource.pk, len(rows))
+        first = store.reserve_sequences(resource.pk, count)
         # Under the resource's row lock: a concurrent resend of the same batch waits here.
         existing = Batch.objects.filter(resource=resource, batch_id=batch_id).first()
         if existing is not None:
@@ -568,13 +581,23 @@ def ingest_batch(
             resource=resource,
             batch_id=batch_id,
             client=client,
-            record_count=len(rows),
+            record_count=count,
             first_sequence=first,
-            last_sequence=first + len(rows) - 1,
+            last_sequence=first + count - 1,
             schema_version=resource.schema_version,
         )
-        store.write_rows(resource.pk, first, batch.pk, rows)
-        count_volume(resource.pk, provider_id, Direction.IN, records=len(rows))
+        problems: list[dict[str, Any]] = []
+        with store.RowWriter(resource.pk, first, batch.pk) as writer:
+            for chunk in chunks:
+                problems += chunk.problems
+                if len(problems) >= store.MAX_REPORTED_ROWS:
+                    break
+                if not problems:
+                    writer.write(chunk.rows)
+            if problems:
+                # Raised inside the COPY, which aborts it; the transaction rolls back.
+                raise _Rejected(problems[: store.MAX_REPORTED_ROWS])
+        count_volume(resource.pk, resource.provider_id, Direction.IN, records=count)
         record_audit(
             Action.PUSHED,
             actor=actor,
@@ -582,7 +605,7 @@ def ingest_batch(
             after={
                 "client": client.prefix if client else "backflow",
                 "batch_id": batch_id,
-                "records": len(rows),
+                "records": count,
                 "first": first,
                 "last": batch.last_sequence,
                 "items": resource.item_names,

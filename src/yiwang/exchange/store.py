@@ -14,8 +14,21 @@ from django.db import connection
 
 from yiwang.exchange.schema import CompiledSchema
 
-# What COPY's text format treats specially; valid JSON has no raw newline, so a line stays one.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\r": "\\r", "\n": "\\n"})
+
+def _escape(text: str) -> str:
+    """Text as COPY's text format reads it back unchanged. Most values hold none of the
+    special characters, and a substring test is far cheaper than a translate."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    return text
+
+
 MAX_REPORTED_ROWS = 1000
 
 
@@ -61,19 +74,28 @@ def parse_json_lines(body: bytes, schema: CompiledSchema, key_item: str) -> Pars
 def _checked(
     records: list[Any], lines: list[str] | None, schema: CompiledSchema, key_item: str
 ) -> ParsedBatch:
+    fits = schema.fits
+    if all(map(fits, records)):
+        # Valid lines are stored as sent: no second encoding.
+        texts = [line.strip() for line in lines] if lines is not None else _dumps(records)
+        if key_item:
+            keys = [_key_of(record, key_item) for record in records]
+        else:
+            keys = [""] * len(records)
+        return ParsedBatch(list(zip(keys, texts, strict=True)), [], len(records))
     problems: list[dict[str, Any]] = []
-    rows: list[tuple[str, str]] = []
-    check = schema.problems
     for n, record in enumerate(records, 1):
-        found = check(record)
-        if found:
+        if not fits(record):
+            found = schema.problems(record)
             problems += [{"row": n, "item": item, "reason": reason} for item, reason in found]
-            continue
-        if not problems:
-            # A valid line is stored as sent: no second encoding.
-            text = lines[n - 1].strip() if lines is not None else json.dumps(record)
-            rows.append((_key_of(record, key_item), text))
-    return ParsedBatch(rows if not problems else [], problems[:MAX_REPORTED_ROWS], len(records))
+            if len(problems) >= MAX_REPORTED_ROWS:
+                break
+    return ParsedBatch([], problems[:MAX_REPORTED_ROWS], len(records))
+
+
+def _dumps(records: list[Any]) -> list[str]:
+    dumps = json.dumps
+    return [dumps(record, ensure_ascii=False) for record in records]
 
 
 def parse_csv(body: bytes, schema: CompiledSchema, key_item: str) -> ParsedBatch:
@@ -115,14 +137,114 @@ def parse_csv(body: bytes, schema: CompiledSchema, key_item: str) -> ParsedBatch
     return parsed
 
 
+CHUNK = 10_000
+
+
+@dataclass
+class Chunk:
+    """Part of a batch, checked: rows to store, or the problems of its bad records."""
+
+    rows: list[tuple[str, str]]
+    problems: list[dict[str, Any]]
+
+
+def checked_chunks(
+    body: bytes, content_type: str, schema: CompiledSchema, key_item: str
+) -> tuple[int, Iterator[Chunk]]:
+    """(record count, the batch checked a chunk at a time). Chunks let the caller write one
+    chunk to the database while the next is parsed; a bad record anywhere makes the caller
+    abandon the whole write."""
+    if "csv" in content_type:
+        parsed = parse_csv(body, schema, key_item)
+        return parsed.count, iter([Chunk(parsed.rows, parsed.problems)])
+    text = body.decode("utf-8", errors="strict")
+    lines = [line for line in text.split("\n") if line.strip()]
+
+    def chunks() -> Iterator[Chunk]:
+        for start in range(0, len(lines), CHUNK):
+            parsed = parse_json_lines_part(lines[start : start + CHUNK], schema, key_item)
+            for problem in parsed.problems:
+                problem["row"] += start
+            yield Chunk(parsed.rows, parsed.problems)
+
+    return len(lines), chunks()
+
+
+def parse_json_lines_part(lines: list[str], schema: CompiledSchema, key_item: str) -> ParsedBatch:
+    try:
+        records = json.loads("[" + ",".join(lines) + "]")
+        if len(records) != len(lines):  # a line held two values, "1,2"
+            raise ValueError
+    except ValueError:
+        problems = []
+        for n, line in enumerate(lines, 1):
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append({"row": n, "item": "", "reason": f"not JSON: {exc.msg}"})
+        return ParsedBatch([], problems[:MAX_REPORTED_ROWS], len(lines))
+    return _checked(records, lines, schema, key_item)
+
+
+class RowWriter:
+    """Writes checked rows with consecutive numbers; on PostgreSQL through one COPY whose
+    sending runs in psycopg's writer thread, so the database ingests a chunk while Python
+    checks the next."""
+
+    def __init__(self, resource_id: int, first_sequence: int, batch_pk: int) -> None:
+        self.resource_id = resource_id
+        self.next_sequence = first_sequence
+        self.batch_pk = batch_pk
+        self._copy: Any = None
+        self._stack: Any = None
+
+    def __enter__(self) -> RowWriter:
+        if connection.vendor == "postgresql":
+            from contextlib import ExitStack
+
+            from psycopg.copy import QueuedLibpqWriter
+
+            self._stack = ExitStack()
+            cursor = self._stack.enter_context(connection.cursor())
+            raw = cursor.cursor
+            self._copy = self._stack.enter_context(
+                raw.copy(
+                    "COPY exchange_record (resource_id, seq, record_key, batch_id, data) "
+                    "FROM STDIN",
+                    writer=QueuedLibpqWriter(raw),
+                )
+            )
+        return self
+
+    def write(self, rows: list[tuple[str, str]]) -> None:
+        first = self.next_sequence
+        self.next_sequence += len(rows)
+        if self._copy is None:
+            write_rows(self.resource_id, first, self.batch_pk, rows)
+            return
+        prefix = f"{self.resource_id}\t"
+        suffix = f"\t{self.batch_pk}\t"
+        self._copy.write(
+            "".join(
+                f"{prefix}{seq}\t{_escape(key)}{suffix}{_escape(text)}\n"
+                for seq, (key, text) in enumerate(rows, first)
+            ).encode("utf-8")
+        )
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._stack is not None:
+            self._stack.__exit__(*exc)
+
+
 def write_rows(
     resource_id: int, first_sequence: int, batch_pk: int, rows: list[tuple[str, str]]
 ) -> None:
     """Store the rows with consecutive sequence numbers, in the caller's transaction."""
     if connection.vendor == "postgresql":
+        prefix = f"{resource_id}\t"
+        suffix = f"\t{batch_pk}\t"
         buffer = "".join(
-            f"{resource_id}\t{seq}\t{key.translate(_COPY_ESCAPES)}\t{batch_pk}\t"
-            f"{text.translate(_COPY_ESCAPES)}\n"
+            f"{prefix}{seq}\t{_escape(key)}{suffix}{_escape(text)}\n"
             for seq, (key, text) in enumerate(rows, first_sequence)
         ).encode("utf-8")
         with connection.cursor() as cursor:
@@ -157,7 +279,21 @@ def reserve_sequences(resource_id: int, count: int) -> int:
 
 
 def read_rows(resource_id: int, after: int, limit: int) -> list[tuple[int, str, str]]:
-    """(sequence, key, JSON text) of the records after ``after``, in order."""
+    """(sequence, key, JSON text) of the records after ``after``, in order.
+
+    A resource's numbers have no gaps (they are taken in the transaction that stores the
+    rows), so the page is the closed range (after, after + limit]: a plan that stays cheap
+    even when the statistics have not seen the newest rows yet (an open ``seq > after``
+    then sorts everything after the cursor). Only if records were purged from that range
+    does the open form find the next ones."""
+    rows = read_range(resource_id, after + 1, after + limit)
+    if len(rows) == limit:
+        return rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_sequence FROM exchange_resource WHERE id = %s", [resource_id])
+        found = cursor.fetchone()
+    if found is None or len(rows) == max(min(int(found[0]), after + limit) - after, 0):
+        return rows
     data = "data::text" if connection.vendor == "postgresql" else "data"
     with connection.cursor() as cursor:
         cursor.execute(

@@ -6,6 +6,7 @@ consumer drop the repeats an at-least-once stream may bring."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -202,45 +203,53 @@ def _consume_nats(
     target = subject(grant.resource.code)
     durable = subscription.durable_name
     stream_name = settings.EXCHANGE_NATS_STREAM
+    holder: dict[str, Any] = {}
+
+    async def open_subscription(js: Any) -> None:
+        holder["psub"] = await js.pull_subscribe(target, durable=durable, stream=stream_name)
+
+    async def fetch(js: Any) -> list[Any]:
+        # One message (up to CHUNK records) at a time: nats-py's single fetch is the simple
+        # path, and nothing is left unacknowledged when the caller stops.
+        try:
+            return list(
+                await asyncio.wait_for(holder["psub"].fetch(batch=1, timeout=wait), wait + 5)
+            )
+        except (nats.errors.TimeoutError, TimeoutError):
+            return []
+
+    async def close(js: Any) -> None:
+        await holder["psub"].unsubscribe()
+
+    nats_bridge.run(open_subscription)
     delivered = 0
-    while delivered < max_records:
-        grant = _live_grant(subscription)
+    try:
+        while delivered < max_records:
+            grant = _live_grant(subscription)
+            messages = nats_bridge.run(fetch, timeout=wait + 30)
+            if not messages:
+                break
+            plan = projection_plan(grant.resource.items, grant.items, grant.masked_items)
+            for msg in messages:
+                payload = json.loads(msg.data)
+                # Repeats (a redelivery, a republish after NATS came back) fall below the cursor.
+                rows = [
+                    (r["seq"], r["key"], json.dumps(r["data"]))
+                    for r in payload["records"]
+                    if r["seq"] > subscription.cursor
+                ]
+                records = list(store.project(rows, grant.resource.code, plan))
+                if records:
+                    handler(records)
+                    _advance(subscription, grant, records)
+                    delivered += len(records)
 
-        # Fetch no more messages than the caller wants: unacknowledged ones would only come
-        # back after the ack wait.
-        want = min(20, max(1, -(-(max_records - delivered) // CHUNK)))
+                async def ack(js: Any, msg: Any = msg) -> None:
+                    await msg.ack()
 
-        async def fetch(js: Any, want: int = want) -> list[Any]:
-            psub = await js.pull_subscribe(target, durable=durable, stream=stream_name)
-            try:
-                return list(await psub.fetch(batch=want, timeout=wait))
-            except nats.errors.TimeoutError:
-                return []
-            finally:
-                await psub.unsubscribe()
-
-        messages = nats_bridge.run(fetch, timeout=wait + 30)
-        if not messages:
-            break
-        plan = projection_plan(grant.resource.items, grant.items, grant.masked_items)
-        for msg in messages:
-            payload = json.loads(msg.data)
-            # Repeats (a redelivery, a republish after NATS came back) fall below the cursor.
-            rows = [
-                (r["seq"], r["key"], json.dumps(r["data"]))
-                for r in payload["records"]
-                if r["seq"] > subscription.cursor
-            ]
-            records = list(store.project(rows, grant.resource.code, plan))
-            if records:
-                handler(records)
-                _advance(subscription, grant, records)
-                delivered += len(records)
-
-            async def ack(js: Any, msg: Any = msg) -> None:
-                await msg.ack()
-
-            nats_bridge.run(ack)
+                nats_bridge.run(ack)
+    finally:
+        nats_bridge.run(close)
     return delivered
 
 
