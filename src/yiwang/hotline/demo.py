@@ -233,7 +233,7 @@ def _generate(
     out: list[tuple[dict[str, Any], Any, Any, Any]] = []
     seen: set[str] = set()
     round_ = 0
-    while len(out) < count and round_ < 20:
+    while len(out) < count and round_ < 200:
         for subject, t in combos:
             if len(out) >= count:
                 break

@@ -287,7 +287,7 @@ def highlight(text: str, terms: Iterable[str]) -> str:
         out.append(f"<mark>{html.escape(match.group(0))}</mark>")
         last = match.end()
     out.append(html.escape(text[last:]))
-    return "".join(out)
+    return "".join(out).replace("</mark><mark>", "")
 
 
 def _area_path(code: str) -> str:

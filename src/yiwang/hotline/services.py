@@ -278,7 +278,7 @@ def _raise(errors: Mapping[str, str]) -> None:
         raise ValidationFailed(
             message if len(errors) == 1 else _("Some fields are not valid."),
             field=name,
-            details={"fields": dict(errors)},
+            details={"field": name, "fields": dict(errors)},
         )
 
 
@@ -458,15 +458,18 @@ def import_rows(
     *,
     actor: Any,
     file_errors: Iterable[RowError] = (),
+    row_errors: Iterable[RowError] = (),
     skip_invalid: bool = False,
     source_name: str = "",
 ) -> ImportResult:
     """Create or update entries from parsed rows ``(row number, values)`` matched by
-    ``reference``. With errors, nothing is imported unless ``skip_invalid`` (then the good
-    rows are, and the report names the skipped ones)."""
+    ``reference``. A file error (unreadable file, wrong columns) stops everything. With row
+    errors nothing is imported unless ``skip_invalid`` (then the good rows are, and the
+    report names the skipped ones)."""
     _require_editor(actor)
     result = ImportResult(errors=list(file_errors))
     fatal = bool(result.errors)
+    result.errors.extend(row_errors)
     lookups = _Lookups()
     good: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}

@@ -42,6 +42,15 @@ ENTRIES: list[Entry] = [
     Entry("console:boards", _("Supervision boards"), _DISPATCHERS),
     Entry("console:department", _("Department workbench"), _DEPARTMENT),
     Entry("workbench:incoming", _("12345 workbench"), _HOTLINE | _DISPATCHERS),
+    # yiwang.hotline.services.READERS holds the same set and the knowledge-base views enforce it.
+    Entry(
+        "hotline:kb_search",
+        _("Knowledge base"),
+        _HOTLINE
+        | _DISPATCHERS
+        | _DEPARTMENT
+        | frozenset({"data_steward", "leader", "auditor", "grid_worker"}),
+    ),
     Entry("cockpit:home", _("Leadership cockpit"), _COCKPIT),
     Entry("cockpit:themes", _("Thematic maps"), _COCKPIT | _RANKINGS),
     Entry("cockpit:rankings", _("KPI rankings"), _RANKINGS),
