@@ -25,7 +25,6 @@ from yiwang.geo.models import Grid
 from yiwang.grid import services
 from yiwang.grid.models import (
     GridAssignment,
-    LivePosition,
     Patrol,
     RegisterEntry,
     SpecialGridUnit,
@@ -96,7 +95,9 @@ def _walk(polygon: Any, rng: random.Random, n: int) -> list[tuple[float, float]]
     return out
 
 
-def _patrol(worker: Any, grid: Grid, start: datetime, points: int, rng: random.Random) -> Patrol:
+def _patrol(
+    worker: Any, grid: Grid, start: datetime, points: int, rng: random.Random, running: bool = False
+) -> Patrol:
     polygon = shape(grid.geometry)
     track = _walk(polygon, rng, points)
     lons = np.array([p[0] for p in track])
@@ -109,11 +110,14 @@ def _patrol(worker: Any, grid: Grid, start: datetime, points: int, rng: random.R
         grid=grid,
         day=timezone.localdate(start),
         started_at=start,
-        ended_at=end,
+        ended_at=None if running else end,
         points=points,
         distance_m=services._haversine(lons, lats),
         coverage=min(1.0, len(cells) / total),
         cells=sorted(cells),
+        last_lon=float(lons[-1]),
+        last_lat=float(lats[-1]),
+        last_at=min(end, timezone.now()),
     )
     TrackPoint.objects.bulk_create(
         TrackPoint(
@@ -265,19 +269,8 @@ def load_demo_data(*, scale: str, seed: int, progress: ProgressCallback) -> str:
         for user, grid in workers:
             patrols.append(_patrol(user, grid, yesterday.replace(hour=14), 80, rng))
             if rng.random() < 0.6:
-                recent = now - timedelta(minutes=rng.randrange(10, 60))
-                patrol = _patrol(user, grid, recent - timedelta(minutes=20), 40, rng)
-                last = patrol.track.order_by("-recorded_at").first()
-                if last is not None:
-                    LivePosition.objects.update_or_create(
-                        worker=user,
-                        defaults={
-                            "lon": last.lon,
-                            "lat": last.lat,
-                            "at": min(now, last.recorded_at),
-                            "patrol": patrol,
-                        },
-                    )
+                recent = now - timedelta(minutes=rng.randrange(1, 8))
+                patrol = _patrol(user, grid, recent - timedelta(minutes=20), 40, rng, running=True)
                 patrols.append(patrol)
         progress("grid", 4, 6)
         # reports through the services

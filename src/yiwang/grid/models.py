@@ -135,6 +135,10 @@ class Patrol(models.Model):
     distance_m = models.FloatField(default=0)
     coverage = models.FloatField(_("coverage"), default=0)
     cells = models.JSONField(default=list, blank=True)
+    # The last position received: the worker's live position on the center's map.
+    last_lon = models.FloatField(null=True, blank=True)
+    last_lat = models.FloatField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -161,21 +165,6 @@ class TrackPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lon:.6f},{self.lat:.6f}@{self.recorded_at:%H:%M:%S}"
-
-
-class LivePosition(models.Model):
-    """A worker's last known position (one row per worker), for the center's map."""
-
-    worker = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_position"
-    )
-    lon = models.FloatField()
-    lat = models.FloatField()
-    at = models.DateTimeField(db_index=True)
-    patrol = models.ForeignKey(Patrol, on_delete=models.SET_NULL, null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.worker_id}: {self.lon:.6f},{self.lat:.6f}"
 
 
 class TaskKind(models.TextChoices):

@@ -19,7 +19,6 @@ from yiwang.grid.models import (
     GridAssignment,
     GridReport,
     GridTask,
-    LivePosition,
     Patrol,
     RegisterEntry,
     ReportMode,
@@ -422,22 +421,27 @@ def map_layers(user: Any, *, region: Region | None = None) -> dict[str, Any]:
     positions: list[dict[str, Any]] = []
     if roles_of(user) & POSITION_ROLES:
         minutes = int(getattr(settings, "GRID_LIVE_POSITION_MINUTES", 10))
-        live = LivePosition.objects.filter(
-            at__gte=timezone.now() - timedelta(minutes=minutes),
-            worker__grid_assignments__grid_id__in=ids,
-        ).distinct()
-        positions = [
-            {
-                "worker": p.worker.full_name or p.worker.username,
-                "lon": p.lon,
-                "lat": p.lat,
-                "at": p.at.isoformat(),
-                "patrolling": p.patrol_id is not None and p.patrol.ended_at is None
-                if p.patrol
-                else False,
-            }
-            for p in live.select_related("worker", "patrol")
-        ]
+        recent = (
+            Patrol.objects.filter(
+                grid_id__in=ids, last_at__gte=timezone.now() - timedelta(minutes=minutes)
+            )
+            .select_related("worker")
+            .order_by("worker_id", "-last_at")
+        )
+        seen: set[int] = set()
+        for p in recent:
+            if p.worker_id in seen:
+                continue
+            seen.add(p.worker_id)
+            positions.append(
+                {
+                    "worker": p.worker.full_name or p.worker.username,
+                    "lon": p.last_lon,
+                    "lat": p.last_lat,
+                    "at": p.last_at.isoformat() if p.last_at else None,
+                    "patrolling": p.ended_at is None,
+                }
+            )
     return {
         "grids": [
             {**grid_feature(g), "coverage": round(coverage.get(g.pk, 0.0), 5)} for g in grid_list

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
@@ -35,7 +35,6 @@ from yiwang.grid.models import (
     GridAssignment,
     GridReport,
     GridTask,
-    LivePosition,
     Patrol,
     RegisterEntry,
     ReportMode,
@@ -349,9 +348,9 @@ def escalate(order: WorkOrder, *, actor: Any, reason: str) -> WorkOrder:
 # --- patrols ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _grid_cells(
-    grid_id: int, cell_m: int, geometry_key: str
+    grid_id: int, cell_m: int, stamp: tuple[int, str]
 ) -> tuple[float, float, float, float, int, frozenset[int]]:
     """The grid's coverage squares: origin, square size in degrees, columns, and the cells
     whose centre lies in the grid."""
@@ -369,12 +368,17 @@ def _grid_cells(
     return grid.min_lon, grid.min_lat, dlon, dlat, cols, cells
 
 
-def grid_cells(grid: Grid) -> tuple[float, float, float, float, int, frozenset[int]]:
+def grid_cells(grid: Grid | int) -> tuple[float, float, float, float, int, frozenset[int]]:
+    """The grid's coverage squares (kept per process; ``GeographyVersion`` is the key, so an
+    import of new boundaries is seen)."""
+    from yiwang.geo.locator import get_locator
+
     cell_m = int(getattr(settings, "GRID_COVERAGE_CELL_M", 50))
-    return _grid_cells(grid.pk, cell_m, grid.code)
+    stamp = get_locator().stamp  # checked against the database at most every few seconds
+    return _grid_cells(grid if isinstance(grid, int) else grid.pk, cell_m, stamp)
 
 
-def cells_of(grid: Grid, lons: np.ndarray, lats: np.ndarray) -> set[int]:
+def cells_of(grid: Grid | int, lons: np.ndarray, lats: np.ndarray) -> set[int]:
     min_lon, min_lat, dlon, dlat, cols, cells = grid_cells(grid)
     cx = np.floor((lons - min_lon) / dlon).astype(np.int64)
     cy = np.floor((lats - min_lat) / dlat).astype(np.int64)
@@ -439,24 +443,24 @@ def _parsed_points(
 
 
 def add_track(patrol_id: int, *, actor: Any, points: Sequence[dict[str, Any]]) -> Patrol:
-    """Store a batch of positions of the actor's running (or just stopped) patrol; a batch sent
-    twice is stored once. Updates distance, coverage and the live position."""
+    """Store a batch of positions of the actor's patrol; a batch sent twice is stored once.
+    Advances distance, coverage and the last position (the map's live position) in one UPDATE:
+    three statements per batch, so ten thousand phones can report every 30 s."""
     if len(points) > POINTS_MAX:
         raise ValidationFailed(
             _("At most %(n)d positions at once.") % {"n": POINTS_MAX}, field="points"
         )
     now = timezone.now()
-    patrol = Patrol.objects.select_related("grid").filter(pk=patrol_id, worker=actor).first()
+    patrol = Patrol.objects.filter(pk=patrol_id, worker=actor).only(*_PATROL_FIELDS).first()
     if patrol is None:
         raise NotFound(_("patrol not found"))
     parsed = _parsed_points(points, patrol.started_at, now)
     if not parsed:
         return patrol
-    lons = np.array([p[1] for p in parsed])
-    lats = np.array([p[2] for p in parsed])
-    new_cells = cells_of(patrol.grid, lons, lats)
+    # Only positions after the last one stored move the figures (a resend or a late batch is
+    # stored but not counted twice; stop_patrol recounts).
+    fresh = [p for p in parsed if patrol.last_at is None or p[0] > patrol.last_at]
     with transaction.atomic():
-        locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
         TrackPoint.objects.bulk_create(
             [
                 TrackPoint(patrol_id=patrol.pk, recorded_at=at, lon=lon, lat=lat, accuracy=acc)
@@ -464,30 +468,48 @@ def add_track(patrol_id: int, *, actor: Any, points: Sequence[dict[str, Any]]) -
             ],
             ignore_conflicts=True,
         )
-        cells = set(locked.cells) | new_cells
-        total = len(grid_cells(patrol.grid)[5])
-        last = (
-            TrackPoint.objects.filter(patrol_id=patrol.pk, recorded_at__lt=parsed[0][0])
-            .order_by("-recorded_at")
-            .values_list("lon", "lat")
-            .first()
-        )
-        if last is not None:
-            lons = np.concatenate([[last[0]], lons])
-            lats = np.concatenate([[last[1]], lats])
-        Patrol.objects.filter(pk=patrol.pk).update(
-            # a resent batch counts again here; stop_patrol recounts the stored points
-            points=F("points") + len(parsed),
-            distance_m=F("distance_m") + _haversine(lons, lats),
-            cells=sorted(cells),
-            coverage=min(1.0, len(cells) / total),
-        )
-        at, lon, lat, _acc = parsed[-1]
-        LivePosition.objects.update_or_create(
-            worker=actor, defaults={"lon": lon, "lat": lat, "at": at, "patrol": locked}
-        )
-    patrol.refresh_from_db()
+        if fresh:
+            lons = np.array([p[1] for p in fresh])
+            lats = np.array([p[2] for p in fresh])
+            new_cells = cells_of(patrol.grid_id, lons, lats) - set(patrol.cells)
+            if patrol.last_lon is not None and patrol.last_lat is not None:
+                lons = np.concatenate([[patrol.last_lon], lons])
+                lats = np.concatenate([[patrol.last_lat], lats])
+            at, lon, lat, _acc = fresh[-1]
+            changes: dict[str, Any] = {
+                "points": patrol.points + len(fresh),
+                "distance_m": patrol.distance_m + _haversine(lons, lats),
+                "last_lon": lon,
+                "last_lat": lat,
+                "last_at": at,
+            }
+            if new_cells:
+                cells = sorted(set(patrol.cells) | new_cells)
+                total = len(grid_cells(patrol.grid_id)[5])
+                changes.update(cells=cells, coverage=min(1.0, len(cells) / total))
+            # Conditional on the figures read: a concurrent batch of the same patrol (one phone
+            # sends one at a time) makes this one count nothing rather than count wrong.
+            Patrol.objects.filter(pk=patrol.pk, points=patrol.points).update(**changes)
+            for name, value in changes.items():
+                setattr(patrol, name, value)
     return patrol
+
+
+_PATROL_FIELDS = (
+    "id",
+    "worker_id",
+    "grid_id",
+    "day",
+    "started_at",
+    "ended_at",
+    "points",
+    "distance_m",
+    "coverage",
+    "cells",
+    "last_lon",
+    "last_lat",
+    "last_at",
+)
 
 
 def stop_patrol(patrol_id: int, *, actor: Any) -> Patrol:
