@@ -1,7 +1,13 @@
 """The nlp pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yiwang.nlp import views
 
 app_name = "nlp"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("models/", views.model_list, name="models"),
+    path("models/<str:version>/", views.model_detail, name="model"),
+    path("models/<str:version>/publish/", views.publish, name="publish"),
+]

@@ -40,6 +40,9 @@ class WorkOrderIn(Schema):
     contact_phone: str = ""
     confidential: bool = False
     priority: str = "normal"
+    routing_model_version: str = Field(
+        "", max_length=32, description="the AI routing model version whose suggestion was used"
+    )
     attachments: list[AttachmentIn] = Field(
         default_factory=list, description="photos, documents or recordings, base64-encoded"
     )

@@ -107,6 +107,7 @@ def create_work_order(
     idempotency_key: str | None = None,
     received_at: datetime | None = None,
     attachments: list[tuple[str, bytes]] | None = None,
+    routing_model_version: str = "",
 ) -> WorkOrder:
     """Register a request from any channel: validate, locate, suggest a route, store the order
     with its ``received`` event, its ``attachments`` ((name, content) pairs) and audit record in
@@ -129,6 +130,8 @@ def create_work_order(
         "confidential": confidential,
         "priority": priority,
     }
+    if routing_model_version:  # only then, so older requests keep their idempotency hash
+        body["routing_model_version"] = routing_model_version
     request_hash = _request_hash(
         {**body, "attachments": [hashlib.sha256(c).hexdigest() for _n, c in attachments or []]}
         if attachments
@@ -184,6 +187,7 @@ BATCH_FIELDS = (
     "contact_phone",
     "confidential",
     "priority",
+    "routing_model_version",
 )
 _BATCH_DEFAULTS: dict[str, Any] = {
     "lon": None,
@@ -483,7 +487,18 @@ def _validated_intake(actor: Any | None, body: dict[str, Any]) -> dict[str, Any]
         "confidential": bool(body["confidential"]),
         "priority": body["priority"],
         "center": _intake_center(channel, town, county),
+        "routing_model_version": _routing_model_version(body.get("routing_model_version")),
     }
+
+
+def _routing_model_version(version: str | None) -> str:
+    version = (version or "").strip()
+    if len(version) > 32:
+        raise ValidationFailed(
+            _("The routing model version is longer than 32 characters."),
+            field="routing_model_version",
+        )
+    return version
 
 
 def _located(

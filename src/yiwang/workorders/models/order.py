@@ -170,6 +170,8 @@ class WorkOrder(models.Model):
     supervise_count = models.PositiveIntegerField(_("supervisions"), default=0)
     extension_count = models.PositiveIntegerField(_("extensions"), default=0)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The AI routing model version whose suggestion the intake used (nlp.RoutingModel.version).
+    routing_model_version = models.CharField(_("routing model version"), max_length=32, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = WorkOrderQuerySet.as_manager()
