@@ -177,7 +177,7 @@ def _compile(items: list[dict[str, Any]], names: frozenset[str]) -> Callable[[An
         "_is_datetime": _is_datetime,
     }
     exec("\n".join(lines), namespace)
-    return namespace["fits"]  # type: ignore[no-any-return]
+    return namespace["fits"]
 
 
 def _mask_other(value: str) -> str:

@@ -5,6 +5,7 @@ commit (``stream.after_ingest``)."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -651,9 +652,25 @@ def active_grant(resource: Resource, department_id: int, *, actor: Any = None) -
     raise PermissionDenied(reason)
 
 
+@dataclass(frozen=True)
+class PulledPage:
+    """A pull page; ``records`` are JSON texts, ready to be sent as they are."""
+
+    resource: str
+    records: list[str]
+    next_after: int
+    has_more: bool
+
+    def to_json(self) -> str:
+        return (
+            f'{{"resource":{json.dumps(self.resource)},"records":[{",".join(self.records)}],'
+            f'"next_after":{self.next_after},"has_more":{"true" if self.has_more else "false"}}}'
+        )
+
+
 def pull_records(
     resource: Resource, *, client: ExchangeClient, after: int, limit: int
-) -> dict[str, Any]:
+) -> PulledPage:
     """A page of records after ``after`` as the consumer's grant allows: only its items,
     personal ones masked where it says. Counted, audited and rate-limited per grant."""
     if after < 0:
@@ -667,9 +684,7 @@ def pull_records(
     if not allow(f"exchange:grant:{grant.pk}", grant.rate_limit):
         raise RateLimited(_("Your grant allows %(rate)s requests.") % {"rate": grant.rate_limit})
     plan = projection_plan(resource.items, grant.items, grant.masked_items)
-    rows = store.read_rows(resource.pk, after, limit)
-    records = list(store.project(rows, resource.code, plan))
-    last = records[-1]["seq"] if records else after
+    records, last = store.read_projected(resource.pk, resource.code, plan, after, limit)
     with transaction.atomic():
         count_volume(resource.pk, client.department_id, Direction.OUT, records=len(records))
         record_audit(
@@ -685,12 +700,7 @@ def pull_records(
                 "items": grant.items,
             },
         )
-    return {
-        "resource": resource.code,
-        "records": records,
-        "next_after": last,
-        "has_more": len(records) == limit,
-    }
+    return PulledPage(resource.code, records, last, len(records) == limit)
 
 
 def when(value: datetime | None) -> str | None:

@@ -14,6 +14,8 @@ from django.db import connection
 
 from yiwang.exchange.schema import CompiledSchema
 
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
 
 def _escape(text: str) -> str:
     """Text as COPY's text format reads it back unchanged. Most values hold none of the
@@ -279,27 +281,36 @@ def reserve_sequences(resource_id: int, count: int) -> int:
 
 
 def read_rows(resource_id: int, after: int, limit: int) -> list[tuple[int, str, str]]:
-    """(sequence, key, JSON text) of the records after ``after``, in order.
+    """(sequence, key, JSON text) of the records after ``after``, in order."""
+    data = "data::text" if connection.vendor == "postgresql" else "data"
+    return _select(resource_id, after, limit, data, [])
+
+
+def _select(
+    resource_id: int, after: int, limit: int, columns: str, params: list[Any]
+) -> list[tuple[Any, ...]]:
+    """``seq, record_key, <columns>`` of the records after ``after``, in order.
 
     A resource's numbers have no gaps (they are taken in the transaction that stores the
     rows), so the page is the closed range (after, after + limit]: a plan that stays cheap
     even when the statistics have not seen the newest rows yet (an open ``seq > after``
     then sorts everything after the cursor). Only if records were purged from that range
     does the open form find the next ones."""
-    rows = read_range(resource_id, after + 1, after + limit)
-    if len(rows) == limit:
-        return rows
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_sequence FROM exchange_resource WHERE id = %s", [resource_id])
-        found = cursor.fetchone()
-    if found is None or len(rows) == max(min(int(found[0]), after + limit) - after, 0):
-        return rows
-    data = "data::text" if connection.vendor == "postgresql" else "data"
+    head = f"SELECT seq, record_key, {columns} FROM exchange_record WHERE resource_id = %s "
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT seq, record_key, {data} FROM exchange_record "
-            "WHERE resource_id = %s AND seq > %s ORDER BY seq LIMIT %s",
-            [resource_id, after, limit],
+            head + "AND seq BETWEEN %s AND %s ORDER BY seq",
+            [*params, resource_id, after + 1, after + limit],
+        )
+        rows = cursor.fetchall()
+        if len(rows) == limit:
+            return rows
+        cursor.execute("SELECT last_sequence FROM exchange_resource WHERE id = %s", [resource_id])
+        found = cursor.fetchone()
+        if found is None or len(rows) == max(min(int(found[0]), after + limit) - after, 0):
+            return rows
+        cursor.execute(
+            head + "AND seq > %s ORDER BY seq LIMIT %s", [*params, resource_id, after, limit]
         )
         return cursor.fetchall()
 
@@ -315,6 +326,53 @@ def read_range(resource_id: int, first: int, last: int) -> list[tuple[int, str, 
         return cursor.fetchall()
 
 
+def read_projected(
+    resource_id: int,
+    code: str,
+    plan: list[tuple[str, Callable[[str], str] | None]],
+    after: int,
+    limit: int,
+) -> tuple[list[str], int]:
+    """The page as JSON texts of delivered records, and its last sequence number.
+
+    On PostgreSQL the database projects the plain items (``jsonb_build_object``) and hands
+    the masked ones over as text, so Python neither parses nor re-encodes a record: it
+    masks a few strings and splices them in. Elsewhere, ``project`` and ``json.dumps``."""
+    if connection.vendor != "postgresql":
+        rows = read_rows(resource_id, after, limit)
+        texts = [
+            json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+            for r in project(rows, code, plan)
+        ]
+        return texts, (rows[-1][0] if rows else after)
+    plain = [name for name, masker in plan if masker is None]
+    masked = [(name, masker) for name, masker in plan if masker is not None]
+    pairs = ", ".join("%s, data->%s" for _ in plain)
+    columns = f"jsonb_strip_nulls(jsonb_build_object({pairs}))::text" if plain else "'{}'"
+    params: list[Any] = [v for name in plain for v in (name, name)]
+    for name, _masker in masked:
+        columns += ", data->>%s"
+        params.append(name)
+    rows = _select(resource_id, after, limit, columns, params)
+    encode = _encode_string
+    texts = []
+    for row in rows:
+        seq, key, projected = row[0], row[1], row[2]
+        values: tuple[str | None, ...] = row[3:]
+        extra = [
+            f"{encode(name)}:{encode(masker(value))}"
+            for (name, masker), value in zip(masked, values, strict=True)
+            if value is not None
+        ]
+        if extra:
+            joined = ",".join(extra)
+            projected = "{" + joined + "}" if projected == "{}" else f"{projected[:-1]},{joined}}}"
+        texts.append(
+            f'{{"seq":{seq},"delivery_key":"{code}:{seq}","key":{encode(key)},"data":{projected}}}'
+        )
+    return texts, (rows[-1][0] if rows else after)
+
+
 def project(
     rows: list[tuple[int, str, str]],
     code: str,
@@ -326,7 +384,7 @@ def project(
     masked = [(name, masker) for name, masker in plan if masker is not None]
     for seq, key, text in rows:
         record = loads(text)
-        data = {name: record[name] for name in plain if name in record}
+        data = {name: record[name] for name in plain if record.get(name) is not None}
         for name, masker in masked:
             value = record.get(name)
             if value is not None:
