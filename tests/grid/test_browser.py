@@ -183,6 +183,17 @@ def test_a_worker_handles_a_matter_themself(
     _sign_in(town, live_yiwang, "town_dispatcher", "/grid/center/?tab=check")
     assert number in town.locator("#grid-queue").inner_text()
     screenshot(town, "grid-center-checks")
+
+    # The session expires on the phone: the report is kept and goes once the worker is back.
+    page.context.clear_cookies()
+    late = "浏览器测试：会话过期时的上报，重新登录后送达。"
+    _fill_report(page, late)
+    page.get_by_role("button", name="提交上报").click()
+    page.wait_for_selector(".yg-banner-error:has-text('登录已过期')")
+    assert _count(live_yiwang, late) == 0
+    _sign_in(page, live_yiwang, "grid_worker", "/grid/")
+    page.wait_for_selector(".yg-banner-ok:has-text('草稿已发送')", timeout=30_000)
+    assert _count(live_yiwang, late) == 1
     assert not page.js_errors
 
 

@@ -129,3 +129,49 @@ def test_escalated_report_is_whistled_and_answered(city: City, as_user: Any) -> 
 
     (row,) = [r for r in whistle_rates(city["town_dispatcher"]) if r["whistled"]]
     assert row["reports"] == 1 and row["rate"] == 1.0 and row["on_time"] == 1
+
+
+def test_signed_out_phone_is_told_to_sign_in(city: City) -> None:
+    from django.test import Client
+
+    response = Client().post(URL, _form(city))
+    assert response.status_code == 401
+    assert not GridReport.objects.exists()
+
+
+def test_special_grid_reports_go_to_its_department_first(city: City) -> None:
+    from shapely.geometry import shape
+
+    from yiwang.accounts.services import create_user
+    from yiwang.geo.models import Grid
+    from yiwang.grid import services
+    from yiwang.grid.models import SpecialGridUnit
+
+    special = Grid.objects.filter(kind="special").order_by("code").first()
+    assert special is not None
+    SpecialGridUnit.objects.create(grid=special, department=city.department)
+    worker = create_user(actor=None, username="school_gw", password="x-Passw0rd!9")
+    services.assign_grid(worker, special, actor=None)
+    point = shape(special.geometry).representative_point()
+    filed = services.file_report(
+        actor=worker,
+        description="校门口道路积水，学生上下学不便。",
+        category=city.category.code,
+        lon=point.x,
+        lat=point.y,
+        reason="需部门处置",
+    )
+    assert filed.report.special_grid_id == special.pk and not filed.report.outside_grid
+    assert filed.order.state == "dispatched"
+    assert filed.order.lead_department_id == city.department.pk
+    assert filed.report.routed_to_id == city.department.pk
+    # kept for 自办, it stays with the worker
+    kept = services.file_report(
+        actor=worker,
+        description="校门口共享单车乱停放。",
+        category=city.category.code,
+        lon=point.x,
+        lat=point.y,
+        mode="self",
+    )
+    assert kept.order.state == "received" and kept.report.routed_to is None
