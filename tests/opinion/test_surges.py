@@ -29,7 +29,16 @@ def test_ordinary_swings_are_not_surges() -> None:
 def test_a_quiet_subject_needs_the_minimum_count() -> None:
     # Four requests where there is usually none: unusual, but too few to call the centre.
     assert not check_surge(4, [0] * 28, z=3, min_count=5).is_surge
-    assert check_surge(6, [0] * 28, z=3, min_count=5).is_surge
+    assert check_surge(7, [0] * 28, z=3, min_count=5).is_surge
+
+
+def test_chance_among_thousands_of_subjects_is_not_a_surge() -> None:
+    # Seven where 1.6 a week is usual passes mean + 3σ, yet one subject in a few hundred
+    # does that by chance every week; with thousands of subjects it is not news.
+    baseline = [1, 2, 1, 3, 2, 1, 2, 1]
+    check = check_surge(7, baseline, z=3, min_count=5)
+    assert check.count > check.threshold and not check.is_surge
+    assert check_surge(14, baseline, z=3, min_count=5).is_surge
 
 
 def _steady(city: City, per_day: int = 2, days: int = 28) -> None:

@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from yiwang.opinion.text import drop_fragments
+
 MERGE_SIMILARITY = 0.5
 # A request joins its cluster only when this close to the centre (cosine): k-means puts every
 # request somewhere, and the odd ones would blur the cluster's label and inflate its count.
@@ -96,7 +98,9 @@ def cluster_texts(
         if len(rows) < min_size:
             continue
         centre = np.asarray(matrix[rows].mean(axis=0)).ravel()
-        top_terms = [str(t) for t in vocabulary[np.argsort(-centre)[:6]] if t]
+        order = np.argsort(-centre)[:12]
+        weights = {str(vocabulary[i]): float(centre[i]) * 1000 for i in order}
+        top_terms = drop_fragments([str(vocabulary[i]) for i in order], weights)[:6]
         nearest = rows[np.argsort(-similarity)][:3]
         members = [kept[r] for r in rows]
         trend = [0] * days

@@ -15,6 +15,8 @@ from yiwang.opinion.domains import load_domains
 from yiwang.opinion.services import check_period
 
 DEFAULT_DAYS = 30
+# Browsers' date pickers take ISO dates only, whatever the page's language.
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def domain_choices() -> list[tuple[str, str]]:
@@ -23,12 +25,8 @@ def domain_choices() -> list[tuple[str, str]]:
 
 class PeriodForm(forms.Form):
     domain = forms.ChoiceField(label=pgettext_lazy("opinion", "Domain"), choices=domain_choices)
-    start = forms.DateField(
-        label=pgettext_lazy("opinion", "From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=pgettext_lazy("opinion", "To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=pgettext_lazy("opinion", "From"), widget=DATE_INPUT)
+    end = forms.DateField(label=pgettext_lazy("opinion", "To"), widget=DATE_INPUT)
 
     @classmethod
     def initial_values(cls) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from yiwang.opinion.text import drop_fragments
+
 
 @dataclass(frozen=True)
 class Keyword:
@@ -73,7 +75,7 @@ def hot_keywords(
             score=round(log_likelihood(a, n1, b, n2), 2),
         )
 
-    frequent = [t for t, c in here.most_common() if c >= min_count]
+    frequent = drop_fragments([t for t, c in here.most_common() if c >= min_count], here)
     used = [keyword(t) for t in frequent[:top]]
     scored = (keyword(t) for t in frequent)
     rising = sorted(

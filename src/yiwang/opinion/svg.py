@@ -16,7 +16,7 @@ def line_chart(
     points: list[tuple[str, int]], *, width: int = 720, height: int = 220, title: str = ""
 ) -> SafeString:
     """A line of counts over labelled x positions, with the peak marked."""
-    left, right, top, bottom = 40, 12, 16, 36
+    left, right, top, bottom = 40, 28, 16, 36
     inner_w, inner_h = width - left - right, height - top - bottom
     peak = max((v for _l, v in points), default=0) or 1
     n = len(points)

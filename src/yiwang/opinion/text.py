@@ -4,6 +4,7 @@ topic kept (two characters or more, not a number)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -29,3 +30,20 @@ def order_text(title: str, description: str) -> str:
     if title and description.startswith(title):
         return description
     return f"{title} {description}"
+
+
+def drop_fragments(ranked: list[str], counts: Mapping[str, float] | None = None) -> list[str]:
+    """``ranked`` without the pieces of longer words also in it (the tokenizer gives 安全隐患
+    and its parts 安全, 隐患): a piece stays only when it is clearly more frequent than the
+    longer word (it is used on its own, too)."""
+    kept: list[str] = []
+    for term in ranked:
+        covered = any(
+            term in longer
+            and longer != term
+            and (counts is None or counts.get(longer, 0) >= 0.8 * counts.get(term, 0))
+            for longer in ranked
+        )
+        if not covered:
+            kept.append(term)
+    return kept
