@@ -193,3 +193,36 @@ def test_the_phone_offers_self_handling_only_for_kept_matters(city: City, as_use
     )
     assert again.status_code == 409
     assert not any(o["self_handle"] for o in worker.get("/api/v1/grid/me").json()["orders"])
+
+
+def test_the_town_checks_a_self_handled_order_on_the_grid_page(city: City, as_user: Any) -> None:
+    from yiwang.workorders.models import WorkOrder
+
+    worker = as_user("grid_worker")
+    lon, lat = city.point
+    base = {"description": "绿化带垃圾", "category": city.category.code, "lon": lon, "lat": lat}
+    numbers = [
+        worker.post("/api/v1/grid/reports", {**base, "mode": "self"}).json()["number"]
+        for _ in range(2)
+    ]
+    for number in numbers:
+        worker.post(
+            f"/api/v1/grid/orders/{number}/self-handle",
+            {"note": "已清理", "photos": [upload("后.png", PNG)]},
+        )
+    town = as_user("town_dispatcher")
+    page = town.get("/grid/center/?tab=check").content.decode()
+    assert "已清理" in page and "核查通过并结案" in page
+    ok = town.post(f"/grid/center/orders/{numbers[0]}/check/", {"accepted": "1"})
+    assert ok.status_code == 302 and WorkOrder.objects.get(number=numbers[0]).state == "closed"
+    no_reason = town.post(f"/grid/center/orders/{numbers[1]}/check/", {"accepted": "0"})
+    assert "error=" in no_reason["Location"]
+    back = town.post(
+        f"/grid/center/orders/{numbers[1]}/check/", {"accepted": "0", "reason": "照片不清晰"}
+    )
+    assert "message=" in back["Location"]
+    assert WorkOrder.objects.get(number=numbers[1]).state == "received"
+    # the worker may not check their own handling
+    assert (
+        as_user("grid_worker").post(f"/grid/center/orders/{numbers[0]}/check/").status_code == 403
+    )

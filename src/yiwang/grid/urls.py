@@ -11,6 +11,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
     path("center/", views.center, name="center"),
+    path("center/orders/<str:number>/check/", views.check, name="check"),
     path("center/workers/", views.workers, name="workers"),
     path("center/workers.xlsx", views.workers_xlsx, name="workers-xlsx"),
     path("center/workers/assign/", views.workers_assign, name="workers-assign"),

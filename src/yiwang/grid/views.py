@@ -199,8 +199,39 @@ def center(request: HttpRequest) -> HttpResponse:
         "orders": reading.queue_orders(user, tab),
         "whistles": reading.whistle_rates(user),
         "region": reading.center_region(user),
+        "message": request.GET.get("message", ""),
+        "error": request.GET.get("error", ""),
     }
     return render(request, "grid/center.html", context)
+
+
+@login_required
+@require_POST
+def check(request: HttpRequest, number: str) -> HttpResponse:
+    """The center's check of a self-handled (自办) order: accepted closes it; not accepted
+    (with a reason) brings it back to the center's queue."""
+    if denied := _center(request):
+        return denied
+    from urllib.parse import urlencode
+
+    from yiwang.workorders.services import perform_action
+
+    accepted = request.POST.get("accepted") == "1"
+    try:
+        order = get_visible_or_404(WorkOrder.objects.all(), request.user, number=number)
+        perform_action(
+            order,
+            "check_self_handled",
+            actor=request.user,
+            accepted=accepted,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        query = urlencode({"tab": "check", "error": exc.message})
+        return redirect(f"{reverse('grid:center')}?{query}")
+    message = _("%(number)s closed.") if accepted else _("%(number)s is back in the queue.")
+    query = urlencode({"tab": "check", "message": message % {"number": number}})
+    return redirect(f"{reverse('grid:center')}?{query}")
 
 
 def _month(request: HttpRequest) -> date:
