@@ -183,6 +183,10 @@ def test_a_worker_handles_a_matter_themself(
     _sign_in(town, live_yiwang, "town_dispatcher", "/grid/center/?tab=check")
     assert number in town.locator("#grid-queue").inner_text()
     screenshot(town, "grid-center-checks")
+    town.locator("#grid-queue tr", has_text=number).get_by_role(
+        "button", name="核查通过并结案"
+    ).click()
+    town.wait_for_selector(f".yw-alert:has-text('{number} 已结案')")
 
     # The session expires on the phone: the report is kept and goes once the worker is back.
     page.context.clear_cookies()

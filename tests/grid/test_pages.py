@@ -226,3 +226,34 @@ def test_the_town_checks_a_self_handled_order_on_the_grid_page(city: City, as_us
     assert (
         as_user("grid_worker").post(f"/grid/center/orders/{numbers[0]}/check/").status_code == 403
     )
+
+
+def test_a_center_manages_only_its_own_grids_workers(city: City, as_user: Any) -> None:
+    from yiwang.core.errors import PermissionDenied
+    from yiwang.geo.models import Grid
+
+    far = Grid.objects.exclude(county__code="320613").filter(kind="comprehensive").first()
+    assert far is not None
+    stranger = create_user(actor=None, username="far_gw", password="x-Passw0rd!9")
+    services.assign_grid(stranger, far, actor=None)
+    town = as_user("town_dispatcher")
+    r = town.post(
+        "/grid/center/workers/leave/",
+        {
+            "worker": "far_gw",
+            "cover": "grid_worker",
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-12-02",
+            "reason": "事假",
+        },
+    )
+    assert "error=" in r["Location"]
+    with pytest.raises(PermissionDenied):
+        services.create_task(
+            actor=city["town_dispatcher"],
+            worker=stranger,
+            grid=far,
+            kind="verify",
+            title="核实",
+            due_at=timezone.now(),
+        )

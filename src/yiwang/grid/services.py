@@ -552,6 +552,8 @@ def create_task(
         raise ValidationFailed(_("Unknown task kind."), field="kind")
     if not (title or "").strip():
         raise ValidationFailed(_("Give the task a title."), field="title")
+    if not Grid.objects.visible_to(actor).filter(pk=grid.pk).exists():
+        raise PermissionDenied(_("This grid is not in your center's area."))
     if grid.pk not in worker_grid_ids(worker):
         raise ValidationFailed(_("The worker does not cover this grid."), field="worker")
     with transaction.atomic():

@@ -335,7 +335,7 @@ def workers_assign(request: HttpRequest) -> HttpResponse:
     if not roles_of(request.user) & DISPATCH:
         return render(request, "grid/denied.html", status=403)
     try:
-        worker = _worker(request, request.POST.get("worker", ""))
+        worker = _worker(request, request.POST.get("worker", ""), anywhere=True)
         grid = get_visible_or_404(
             Grid.objects.all(), request.user, code=request.POST.get("grid", "")
         )
@@ -354,7 +354,7 @@ def workers_leave(request: HttpRequest) -> HttpResponse:
         return render(request, "grid/denied.html", status=403)
     try:
         worker = _worker(request, request.POST.get("worker", ""))
-        cover = _worker(request, request.POST.get("cover", ""))
+        cover = _worker(request, request.POST.get("cover", ""), anywhere=True)
         starts = _date(request.POST.get("starts_on", ""), "starts_on")
         ends = _date(request.POST.get("ends_on", ""), "ends_on")
         n = services.record_leave(
@@ -402,9 +402,13 @@ def task_create(request: HttpRequest) -> HttpResponse:
     return _back(message=_("Task sent to %(worker)s.") % {"worker": worker})
 
 
-def _worker(request: HttpRequest, username: str) -> Any:
+def _worker(request: HttpRequest, username: str, *, anywhere: bool = False) -> Any:
+    """A grid worker of the user's grids (``anywhere``: any grid worker, e.g. one moved in from
+    another town, or a cover)."""
     visible = {a.worker.username: a.worker for a in reading.workers_of(request.user)}
-    worker = visible.get(username) or User.objects.filter(username=username).first()
+    worker = visible.get(username)
+    if worker is None and anywhere:
+        worker = User.objects.filter(username=username).first()
     if worker is None or Role.GRID_WORKER not in roles_of(worker):
         raise services.ValidationFailed(
             _("No grid worker %(u)s.") % {"u": username}, field="worker"
