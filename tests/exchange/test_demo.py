@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.workorders.conftest import small_nantong
 from yiwang.exchange.demo import load_demo_data
 from yiwang.exchange.models import DailyVolume, Grant, Resource, ShareRequest
 from yiwang.geo.locator import reset_locator
 from yiwang.geo.services import load_geography
 from yiwang.org.demo import load_organisation
-from tests.workorders.conftest import small_nantong
 
 pytestmark = pytest.mark.django_db
 

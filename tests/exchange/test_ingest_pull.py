@@ -118,15 +118,15 @@ def test_pull_without_a_grant_or_with_an_expired_or_revoked_one(
     push(client, world.provider_token, "ZJJ-PERMIT", lines(2), "b")
     refused = pull(client, world.other_token, "ZJJ-PERMIT")
     assert refused.status_code == 403
-    assert refused.json()["error"]["message"] == "Your department has no grant for this resource."
+    assert refused.json()["error"]["message"] == "贵部门没有该资源的授权。"
     Grant.objects.filter(pk=granted.pk).update(expires_at=timezone.now() - timedelta(days=1))
     expired = pull(client, world.consumer_token, "ZJJ-PERMIT")
-    assert expired.status_code == 403 and "expired" in expired.json()["error"]["message"]
+    assert expired.status_code == 403 and "到期" in expired.json()["error"]["message"]
     Grant.objects.filter(pk=granted.pk).update(
         expires_at=timezone.now() + timedelta(days=1), revoked_at=timezone.now()
     )
     revoked = pull(client, world.consumer_token, "ZJJ-PERMIT")
-    assert revoked.status_code == 403 and "revoked" in revoked.json()["error"]["message"]
+    assert revoked.status_code == 403 and "撤销" in revoked.json()["error"]["message"]
     assert AuditRecord.objects.filter(action="exchange.pull_refused").count() == 3
 
 

@@ -80,7 +80,7 @@ def test_revoked_grant_stops_the_webhook(world: World, granted: Grant, client: C
         assert deliver_due_webhooks() == 0
         assert calls == []
     stopped = Subscription.objects.get(pk=subscription.pk)
-    assert stopped.is_active is False and "no longer active" in stopped.last_error
+    assert stopped.is_active is False and "授权已失效" in stopped.last_error
 
 
 def test_webhook_needs_an_address_and_a_grant(world: World, client: Client) -> None:

@@ -286,7 +286,11 @@ def approve_request(
         share.save(update_fields=["status", "decided_by", "decided_at"])
         record_audit(Action.APPROVED, actor=actor, obj=share, after={"status": share.status})
         if masked_items is None:
-            personal = {i["name"] for i in share.resource.items if i.get("personal", Personal.NO) != Personal.NO}
+            personal = {
+                i["name"]
+                for i in share.resource.items
+                if i.get("personal", Personal.NO) != Personal.NO
+            }
             masked_items = [name for name in share.items if name in personal]
         grant = grant_resource(
             share.resource,

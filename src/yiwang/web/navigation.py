@@ -58,6 +58,11 @@ ENTRIES: list[Entry] = [
     Entry("grid:center", _("Grid center"), _DISPATCHERS | frozenset({"leader"})),
     Entry("opinion:home", _("Public-opinion analytics"), _OPINION),
     Entry("nlp:models", _("Routing models"), frozenset({"data_steward", "city_dispatcher"})),
+    Entry(
+        "exchange:catalogue",
+        _("Data sharing and exchange"),
+        frozenset({"data_steward", "auditor", "leader", "city_dispatcher"}) | _DEPARTMENT,
+    ),
 ]
 
 
