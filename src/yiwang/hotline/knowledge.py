@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.errors import ValidationFailed
 from yiwang.hotline.models import DictionaryWord, EntryStatus, KnowledgeEntry, SynonymGroup
 from yiwang.nlp.search import BM25Index
-from yiwang.nlp.tokenize import add_words, reset, tokenize
+from yiwang.nlp.tokenize import add_words, is_stop_word, reset, tokenize
 
 CHECK_SECONDS = 5.0
 ENTRIES_VERSION_KEY = "hotline:kb-entries-version"
@@ -40,7 +40,10 @@ DICTIONARY_VERSION_KEY = "hotline:kb-dictionary-version"
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 50
 # The question says what an entry is about; the answer is long and repeats words loosely.
-FIELD_WEIGHTS = {"question": 2.5, "answer": 1.0}
+# The question's single characters are a third, weaker field: they let a citizen's wording meet
+# the official one where the words differ but share characters (申请/申领, 领/领取).
+FIELD_WEIGHTS = {"question": 2.5, "answer": 1.0, "question_chars": 0.5}
+CHAR_PREFIX = "\x01"
 SYNONYM_WEIGHT = 0.8
 
 
@@ -109,12 +112,22 @@ class _State:
         meta = _meta(row)
         self.meta[row[0]] = meta
         self.index.put(
-            row[0], {"question": tokenize(meta.question), "answer": tokenize(meta.answer)}
+            row[0],
+            {
+                "question": tokenize(meta.question),
+                "answer": tokenize(meta.answer),
+                "question_chars": _chars(meta.question),
+            },
         )
 
     def drop(self, pk: int) -> None:
         self.meta.pop(pk, None)
         self.index.remove(pk)
+
+
+def _chars(text: str) -> list[str]:
+    """The text's Chinese characters (not stop words), each as a token of its own kind."""
+    return [CHAR_PREFIX + ch for ch in text if "\u4e00" <= ch <= "\u9fff" and not is_stop_word(ch)]
 
 
 _lock = threading.RLock()
@@ -322,6 +335,9 @@ def search_knowledge(
     with _lock:
         state = _current()
         weights = _weighted(tokens, state.synonyms)
+        terms = list(weights)
+        for char in _chars(query):
+            weights.setdefault(char, 1.0)
         meta = state.meta
 
         def accept(doc_id: Hashable) -> bool:
@@ -348,7 +364,6 @@ def search_knowledge(
 
         found = state.index.search(weights, limit=limit, accept=accept)
         hits = [(h, meta[h.doc_id]) for h in found]  # type: ignore[index]
-    terms = list(weights)
     return [
         KnowledgeHit(
             id=int(h.doc_id),  # type: ignore[call-overload]
