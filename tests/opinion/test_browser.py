@@ -42,6 +42,12 @@ def test_a_leader_generates_a_report_and_opens_it(page: Any, live_yiwang: LiveSe
 
     page.click("nav.yw-nav >> text=政情民意")
     page.wait_for_selector("h1:has-text('热点话题')")
+    # Hot topics of the last 30 days: the trend chart, keywords and clusters of the month.
+    page.wait_for_selector("#topics-chart canvas")
+    assert int(page.locator("#topics-total").inner_text()) > 100
+    assert page.locator("#keywords-table tbody tr").count() >= 10
+    assert page.locator("#clusters > li").count() >= 3
+    screenshot(page, "opinion-hot-topics")
     page.click("nav.op-subnav >> text=分析报告")
     page.wait_for_selector("#report-form")
     before = page.locator("#report-history tbody tr").count()

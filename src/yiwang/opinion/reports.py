@@ -165,7 +165,7 @@ def build_xlsx(content: ReportContent) -> bytes:
         (_("Generated at"), content.generated_at.strftime("%Y-%m-%d %H:%M")),
         (_("Requests"), s["orders"]),
         (_("Requests in the previous period"), s["previous_orders"]),
-        (_("Change"), percent(s["change"])),
+        (pgettext("opinion", "Change"), percent(s["change"])),
         (_("Satisfaction rate"), percent(s["satisfaction_rate"])),
         (_("Resolution rate"), percent(s["resolution_rate"])),
         (_("Complaints"), s["complaints"]),
@@ -198,7 +198,14 @@ def build_xlsx(content: ReportContent) -> bytes:
     _sheet(
         book,
         _("Hot keywords"),
-        [_("Keyword"), _("Requests"), _("Share"), _("Share before"), _("Change"), _("Rise (G²)")],
+        [
+            _("Keyword"),
+            _("Requests"),
+            _("Share"),
+            _("Share before"),
+            pgettext("opinion", "Change"),
+            _("Rise (G²)"),
+        ],
         [
             [
                 k.term,
