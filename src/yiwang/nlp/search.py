@@ -10,10 +10,12 @@ with that field's average length, weighted, summed, then saturated once with ``k
     idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
 
 ``qw_t`` is the query's weight for a term (1 for the query's own words, less for synonyms).
-Postings are kept per term as dicts and turned into numpy arrays lazily (and again only after
-that term's postings change), so a query costs a few vectorised operations per query term.
+Postings are kept per term as dicts; each term's saturated term frequencies are computed into a
+numpy array on first use and kept until that term's postings change (or the average field
+lengths drift by more than ``AVG_TOLERANCE``), so a query costs one gather-add per query term.
 
-Reads may run from many threads; writes must be serialised by the caller (one lock).
+Not thread-safe: reads fill caches too, so callers hold one lock around reads and writes
+(``hotline.knowledge`` does).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["BM25Index", "Hit"]
+
+# Average field lengths may drift this much (relative) before cached term arrays are redone.
+AVG_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class BM25Index:
         self._postings: dict[str, dict[int, tuple[int, ...]]] = {}
         self._doc_terms: dict[int, tuple[str, ...]] = {}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._avg: np.ndarray | None = None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -111,7 +117,21 @@ class BM25Index:
     def document_frequency(self, term: str) -> int:
         return len(self._postings.get(term, ()))
 
-    def _postings_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def _average_lengths(self) -> np.ndarray:
+        """The field lengths the cached term arrays were computed with; recomputed (and the
+        cache emptied) once the true averages drift more than ``AVG_TOLERANCE`` from them."""
+        n_docs = max(len(self._slot), 1)
+        current = np.maximum(self._total / n_docs, 1e-9)
+        snapshot = self._avg
+        if snapshot is None or np.any(np.abs(current - snapshot) > AVG_TOLERANCE * snapshot):
+            self._avg = current
+            self._arrays.clear()
+            return current
+        return snapshot
+
+    def _term_arrays(self, term: str, avg: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The slots holding ``term`` and their saturated, weighted, length-normalised term
+        frequency ``tf~ (k1 + 1) / (tf~ + k1)``; cached until the term's postings change."""
         arrays = self._arrays.get(term)
         if arrays is None:
             postings = self._postings.get(term)
@@ -119,7 +139,9 @@ class BM25Index:
                 return None
             slots = np.fromiter(postings.keys(), dtype=np.int64, count=len(postings))
             tfs = np.array(list(postings.values()), dtype=np.float64).T
-            arrays = (slots, tfs)
+            norm = (1.0 - self.b) + self.b * self._lengths[:, slots] / avg[:, None]
+            tf = (self.weights[:, None] * tfs / norm).sum(axis=0)
+            arrays = (slots, tf * (self.k1 + 1.0) / (tf + self.k1))
             self._arrays[term] = arrays
         return arrays
 
@@ -129,17 +151,17 @@ class BM25Index:
         scores = np.zeros(len(self._ids), dtype=np.float64)
         if n_docs == 0:
             return scores
-        avg = np.maximum(self._total / n_docs, 1e-9)[:, None]
+        avg = self._average_lengths()
         for term, weight in query.items():
-            arrays = self._postings_arrays(term)
-            if arrays is None or weight <= 0:
+            if weight <= 0:
                 continue
-            slots, tfs = arrays
+            arrays = self._term_arrays(term, avg)
+            if arrays is None:
+                continue
+            slots, saturated = arrays
             df = slots.shape[0]
             idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            norm = (1.0 - self.b) + self.b * self._lengths[:, slots] / avg
-            tf = (self.weights[:, None] * tfs / norm).sum(axis=0)
-            scores[slots] += weight * idf * tf * (self.k1 + 1.0) / (tf + self.k1)
+            scores[slots] += (weight * idf) * saturated
         return scores
 
     def search(
