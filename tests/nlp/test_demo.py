@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import Client
 
 from tests.workorders.factories import load_city
 from yiwang.nlp.demo import load_demo_data
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("scale", ["small", "full"])
 def test_the_demo_publishes_a_model_that_suggests(scale: str) -> None:
-    load_city()
+    city = load_city()
     started = time.perf_counter()
     line = load_demo_data(scale=scale, seed=2026, progress=lambda stage, done, total: None)
     seconds = time.perf_counter() - started
@@ -28,3 +29,11 @@ def test_the_demo_publishes_a_model_that_suggests(scale: str) -> None:
     assert advice.source == "model" and advice.model_version == model.version
     assert advice.suggestions[0].category_code == "H0801"
     assert advice.suggestions[0].unit_name
+
+    steward = Client()
+    steward.force_login(city["data_steward"])
+    page = steward.get(f"/nlp/models/{model.version}/").content.decode()
+    # Two hundred labels: the weakest classes first and the most frequent confusions, no matrix.
+    assert "demo-holdout" in page and "H0801" in page
+    assert "个标签，无法列成矩阵" in page and "nlp-matrix" not in page
+    assert "F1 最低的 20 个标签" in page

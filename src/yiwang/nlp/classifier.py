@@ -4,7 +4,7 @@ Pure scikit-learn, no database: ``services`` feeds it rows and stores what it re
 
 The model (chosen by repeated 5-fold cross-validation on the TipDM *train* rows only, see
 ``docs/routing-model.md``): TF-IDF of the words (``nlp.tokenize``) joined with TF-IDF of the
-character 1–2-grams (sublinear tf) of title + text; a linear SVM with balanced class weights,
+character 1–3-grams (sublinear tf) of title + text; a linear SVM with balanced class weights,
 calibrated to probabilities — per class by ``CalibratedClassifierCV`` (sigmoid, 3 folds) for up
 to ``PER_CLASS_CALIBRATION_MAX_LABELS`` labels, by one softmax temperature on out-of-fold
 margins (``TemperatureSVC``) beyond — so ``confidence`` is a probability a threshold can use.
@@ -35,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-ALGORITHM = "tfidf(words + char 1-2) → LinearSVC(balanced), calibrated"
+ALGORITHM = "tfidf(words + char 1-3) → LinearSVC(balanced), calibrated"
 BASELINE = "tfidf(jieba words) → LinearSVC"
 
 
@@ -122,7 +122,7 @@ def build_pipeline(n_labels: int) -> Pipeline:
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(tokenizer=words, token_pattern=None)),
-            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)),
         ]
     )
     classifier: Any

@@ -15,6 +15,7 @@ from yiwang.demo.request_texts import request_text
 from yiwang.nlp.services import (
     WORKORDERS_SOURCE,
     HistoryRow,
+    evaluate_rows,
     publish_model,
     store_examples,
     train_model,
@@ -22,6 +23,7 @@ from yiwang.nlp.services import (
 
 DEMO_SOURCE = "demo-history"
 TEXTS_PER_SUBCLASS = {"full": 10, "small": 6}
+HOLDOUT_PER_SUBCLASS = 2  # generated apart from the training texts, to show figures
 REQUEST_TYPES = ["complaint", "help", "consultation", "report", "suggestion"]
 
 
@@ -75,8 +77,12 @@ def load_demo_data(*, scale: str, seed: int, progress: ProgressCallback) -> str:
             folds=0,
             progress=progress,
         )
+        holdout = generated_history(random.Random(seed * 7 + 54321), HOLDOUT_PER_SUBCLASS)
+        figures = evaluate_rows(
+            actor=None, model=model, rows=holdout, name="demo-holdout (generated texts)"
+        )
         publish_model(actor=None, version=model.version)
     return (
         f"Routing model {model.version}: {model.examples} examples ({len(rows)} generated), "
-        f"{len(model.labels)} categories, published"
+        f"{len(model.labels)} categories, held-out accuracy {figures['accuracy']:.2f}, published"
     )

@@ -561,22 +561,35 @@ def evaluate_model(
         raise ValidationFailed(
             _("%(name)s has no row to evaluate on.") % {"name": parsed.name}, field="file"
         )
-    report("Evaluating", 0, len(parsed.rows))
+    return evaluate_rows(
+        actor=actor,
+        model=model,
+        rows=parsed.rows,
+        name=parsed.name,
+        extra={"sha256": parsed.sha256, "where": where or {}},
+        progress=report,
+    )
+
+
+def evaluate_rows(
+    *,
+    actor: Any | None,
+    model: RoutingModel,
+    rows: list[HistoryRow],
+    name: str,
+    extra: dict[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Score ``model`` on checked rows and append the figures to its metrics (with the audit
+    record, in one transaction)."""
+    report = progress or _noop
+    report("Evaluating", 0, len(rows))
     pipeline = classifier.loads(model.blob)
-    docs = [classifier.document(r.title, r.text) for r in parsed.rows]
+    docs = [classifier.document(r.title, r.text) for r in rows]
     predicted, confidence = classifier.predict_top1(pipeline, docs)
-    report("Evaluating", len(parsed.rows), len(parsed.rows))
-    result = classifier.metrics(
-        [r.category for r in parsed.rows], predicted, model.labels, confidence
-    )
-    result.update(
-        {
-            "file": parsed.name,
-            "sha256": parsed.sha256,
-            "where": where or {},
-            "at": timezone.now().isoformat(),
-        }
-    )
+    report("Evaluating", len(rows), len(rows))
+    result = classifier.metrics([r.category for r in rows], predicted, model.labels, confidence)
+    result.update({"file": name, **(extra or {}), "at": timezone.now().isoformat()})
     with transaction.atomic():
         locked = RoutingModel.objects.select_for_update().get(pk=model.pk)
         metrics = dict(locked.metrics)
@@ -589,8 +602,8 @@ def evaluate_model(
             obj=locked,
             after={
                 "version": locked.version,
-                "file": parsed.name,
-                "sha256": parsed.sha256,
+                "file": name,
+                "sha256": result.get("sha256", ""),
                 "accuracy": result["accuracy"],
                 "macro_f1": result["macro_f1"],
             },

@@ -60,7 +60,44 @@ def model_list(request: HttpRequest) -> HttpResponse:
     return render(request, "nlp/model_list.html", context)
 
 
-def _heatmap(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+HEATMAP_MAX_LABELS = 30  # beyond, the page lists the most frequent confusions instead
+WEAKEST = 20  # … and the classes with the lowest F1
+
+
+def _display(labels: list[str]) -> dict[str, str]:
+    """A label that is a category code, shown with the category's name."""
+    from yiwang.workorders.models import Category
+
+    names = dict(Category.objects.filter(code__in=labels).values_list("code", "name"))
+    return {label: f"{label} {names[label]}" if label in names else label for label in labels}
+
+
+def _section(title: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    labels = metrics["labels"]
+    shown = _display(labels)
+    per_class = [{**row, "display": shown[row["label"]]} for row in metrics["per_class"]]
+    section: dict[str, Any] = {"title": title, "metrics": metrics, "per_class": per_class}
+    if len(labels) <= HEATMAP_MAX_LABELS:
+        section["heatmap"] = _heatmap(metrics, shown)
+        return section
+    pairs = [
+        {
+            "given_display": shown[labels[i]],
+            "predicted_display": shown[labels[j]],
+            "given": labels[i],
+            "n": n,
+        }
+        for i, row in enumerate(metrics["confusion"])
+        for j, n in enumerate(row)
+        if n and i != j
+    ]
+    section["pairs"] = sorted(pairs, key=lambda p: (-p["n"], p["given"]))[:20]
+    section["per_class"] = sorted(per_class, key=lambda r: (r["f1"], r["label"]))[:WEAKEST]
+    section["weakest_only"] = True
+    return section
+
+
+def _heatmap(metrics: dict[str, Any], shown: dict[str, str]) -> list[dict[str, Any]]:
     """Rows of the confusion matrix with each cell's share of its row (for the shading)."""
     rows: list[dict[str, Any]] = []
     for label, counts in zip(metrics["labels"], metrics["confusion"], strict=True):
@@ -75,7 +112,7 @@ def _heatmap(metrics: dict[str, Any]) -> list[dict[str, Any]]:
             }
             for i, n in enumerate(counts)
         ]
-        rows.append({"label": label, "cells": cells, "total": sum(counts)})
+        rows.append({"display": shown[label], "cells": cells, "total": sum(counts)})
     return rows
 
 
@@ -89,21 +126,13 @@ def model_detail(request: HttpRequest, version: str) -> HttpResponse:
     sections = []
     if model.metrics.get("cv"):
         cv = model.metrics["cv"]
-        sections.append(
-            {
-                "title": _("Cross-validation on the training rows (%(folds)d folds)")
-                % {"folds": cv.get("folds", 0)},
-                "metrics": cv,
-                "heatmap": _heatmap(cv),
-            }
-        )
+        title = _("Cross-validation on the training rows (%(folds)d folds)") % {
+            "folds": cv.get("folds", 0)
+        }
+        sections.append(_section(title, cv))
     for evaluation in reversed(model.metrics.get("evaluations") or []):
         sections.append(
-            {
-                "title": _("Test file %(file)s") % {"file": evaluation["file"]},
-                "metrics": evaluation,
-                "heatmap": _heatmap(evaluation),
-            }
+            _section(_("Test file %(file)s") % {"file": evaluation["file"]}, evaluation)
         )
     context = {
         **_figures(model),
