@@ -194,6 +194,7 @@ def test_a_worker_handles_a_matter_themself(
     _fill_report(page, late)
     page.get_by_role("button", name="提交上报").click()
     page.wait_for_selector(".yg-banner-error:has-text('登录已过期')")
+    screenshot(page, "grid-app-session-expired")
     assert _count(live_yiwang, late) == 0
     _sign_in(page, live_yiwang, "grid_worker", "/grid/")
     page.wait_for_selector(".yg-banner-ok:has-text('草稿已发送')", timeout=30_000)

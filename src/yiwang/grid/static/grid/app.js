@@ -59,8 +59,11 @@
     } catch (e) {
       throw new Offline(String(e));
     }
-    if (r.status === 401 || (r.status === 403 && !(await r.clone().text()).includes("permission_denied"))) {
-      throw new Expired();
+    if (r.status === 401) throw new Expired();
+    if (r.status === 403) {
+      // A refusal, or a session that is gone (then the CSRF check fails first): ask.
+      const probe = await fetch(API + "me", { credentials: "same-origin" }).catch(() => null);
+      if (probe && probe.status === 401) throw new Expired();
     }
     const data = await r.json().catch(() => null);
     if (!r.ok) throw new Refused(data, r.status);
@@ -99,6 +102,8 @@
     for (const [k, v] of Object.entries(draft.fields)) form.append(k, v);
     for (const p of draft.photos) form.append("photos", new File([p.blob], p.name, { type: p.type }));
     const out = await call("reports", { method: "POST", body: form, headers: { "Idempotency-Key": draft.key } });
+    // No order number in the answer (a proxy's page, a cut answer): keep the draft and resend.
+    if (!out || !out.number) throw new Offline("no answer");
     await dropDraft(draft.key);
     return out;
   }
