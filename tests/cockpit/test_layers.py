@@ -44,3 +44,35 @@ def test_enterprise_layer_counts_requests_per_sector_and_the_assigned_share(city
     layer = _layer(page, "policy-specialists")
     assert "66.7%" in layer  # two of three have a specialist (nobody covers trade)
     assert "科技" in layer and "商贸" in layer
+
+
+def test_grid_layer_counts_patrols_in_the_viewers_grids(city: City) -> None:
+    from django.utils import timezone
+
+    from yiwang.grid.models import Patrol
+
+    worker = city["grid_worker"]
+    grid = worker.role_assignments.get(role="grid_worker").grids.first()
+    now = timezone.now()
+    Patrol.objects.create(
+        worker=worker, grid=grid, day=now.date(), started_at=now, distance_m=1500, coverage=0.5
+    )
+    page = client_for(city, "leader").get("/cockpit/themes/grid-governance/").content.decode()
+    layer = _layer(page, "patrols")
+    assert "巡查里程（公里）" in layer
+    assert "1.5" in layer and "50.0%" in layer
+    assert grid.county.name in layer
+
+
+def test_data_sharing_layers_show_the_catalogue_requests_and_volume(city: City) -> None:
+    from yiwang.exchange.demo import load_demo_data
+    from yiwang.exchange.models import Resource
+
+    load_demo_data(scale="small", seed=1, progress=lambda *a: None)
+    page = client_for(city, "leader").get("/cockpit/themes/data-sharing/").content.decode()
+    catalogue = _layer(page, "catalogue")
+    assert f'<dd class="yw-card-value">{Resource.objects.count()}</dd>' in catalogue
+    assert "无条件共享" in catalogue or "有条件共享" in catalogue
+    assert "share-requests" in page and "exchange-volume" in page
+    volume = _layer(page, "exchange-volume")
+    assert "接收记录数" in volume and "交付记录数" in volume
