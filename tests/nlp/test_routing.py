@@ -95,3 +95,13 @@ def test_k_and_half_a_place_are_refused(taxonomy: Any) -> None:
     with pytest.raises(ValidationFailed) as refused:
         suggest_routing("小区停水了", lon=120.9)
     assert refused.value.field == "lat"
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_catalogue_to_answer(
+    taxonomy: Any, trained: Callable[..., Any]
+) -> None:
+    model = trained()
+    RoutingModel.objects.filter(pk=model.pk).update(blob=b"not a model")
+    advice = suggest_routing("小区停水了")
+    assert advice.source == "catalogue" and advice.model_version is None
+    assert advice.suggestions[0].category_code == "H0801"

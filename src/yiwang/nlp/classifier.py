@@ -118,6 +118,13 @@ class TemperatureSVC(ClassifierMixin, BaseEstimator):
 PER_CLASS_CALIBRATION_MAX_LABELS = 40
 
 
+def algorithm(n_labels: int) -> str:
+    """How a model with ``n_labels`` labels is built (shown with each version)."""
+    if n_labels <= PER_CLASS_CALIBRATION_MAX_LABELS:
+        return f"{ALGORITHM} per class (sigmoid)"
+    return f"{ALGORITHM} by one temperature"
+
+
 def build_pipeline(n_labels: int) -> Pipeline:
     features = FeatureUnion(
         [

@@ -18,6 +18,7 @@ check every ``CHECK_SECONDS`` (as ``workorders.routing`` does for the catalogue)
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -33,6 +34,8 @@ from django.utils.translation import gettext as _
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.nlp import classifier
 from yiwang.nlp.models import TEXT_MAX_LENGTH, LabelMapping, ModelStatus, RoutingModel
+
+logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 5.0
 VERSION_KEY = "nlp:routing-model-version"
@@ -91,7 +94,12 @@ class _State:
         self.targets: dict[str, _Target] = {}
         if self.model is None:
             return
-        self.pipeline = classifier.loads(self.model.blob)
+        try:
+            self.pipeline = classifier.loads(self.model.blob)
+        except Exception:  # e.g. stored by another scikit-learn version: the catalogue answers
+            logger.exception("Routing model %s cannot be loaded", self.model.version)
+            self.model = None
+            return
         mappings = {m.label: m for m in LabelMapping.objects.filter(label__in=self.model.labels)}
         for label in self.model.labels:
             mapping = mappings.get(label)

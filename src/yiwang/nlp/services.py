@@ -508,7 +508,7 @@ def train_model(
     with transaction.atomic():
         model = RoutingModel.objects.create(
             version=_next_version(),
-            algorithm=classifier.ALGORITHM,
+            algorithm=classifier.algorithm(len(counts)),
             sources=sources,
             labels=[str(c) for c in pipeline.classes_],
             label_units={label: c.most_common(1)[0][0] for label, c in units.items()},
