@@ -28,7 +28,7 @@ def _entry(steward: Any, ref: str, q: str, a: str, **extra: Any) -> KnowledgeEnt
 def test_the_real_faq_answer_comes_first_with_highlights(kb: Any) -> None:
     hits = search_knowledge("失业保险金能领多久", limit=3)
     assert hits[0].question == "失业保险金能领多久？"
-    assert hits[0].question_html == "<mark>失业保险金</mark>能<mark>领多久</mark>？"
+    assert hits[0].question_html == "<mark>失业保险金</mark>能领<mark>多久</mark>？"
     assert hits[0].category == "H0504"
     assert hits[0].department  # the category's default department, by name
     assert hits[0].score > hits[-1].score or len(hits) == 1

@@ -335,7 +335,9 @@ def search_knowledge(
     with _lock:
         state = _current()
         weights = _weighted(tokens, state.synonyms)
-        terms = list(weights)
+        # Single characters (去, 哪) would mark half an answer; they are marked only when the
+        # query has nothing longer.
+        terms = [t for t in weights if len(t) > 1] or list(weights)
         for char in _chars(query):
             weights.setdefault(char, 1.0)
         meta = state.meta
