@@ -257,3 +257,28 @@ def test_a_center_manages_only_its_own_grids_workers(city: City, as_user: Any) -
             title="核实",
             due_at=timezone.now(),
         )
+
+
+def test_a_cover_loses_the_grids_after_the_leave(city: City) -> None:
+    worker = city["grid_worker"]
+    cover = create_user(actor=None, username="gw_cover2", password="x-Passw0rd!9")
+    own = RoleAssignment.objects.get(user=worker, role="grid_worker").grids.order_by("code")
+    first = own.first()
+    assert first is not None
+    far = own.last()
+    assert far is not None
+    services.assign_grid(cover, far, actor=None)
+    today = timezone.localdate()
+    services.record_leave(
+        worker,
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=2),
+        reason="培训",
+        cover=cover,
+        actor=None,
+    )
+    assert services.worker_grid_ids(cover) == {far.pk}  # not yet
+    services.sync_all_assignments(day=today + timedelta(days=1))
+    assert first.pk in services.worker_grid_ids(cover)
+    services.sync_all_assignments(day=today + timedelta(days=3))
+    assert services.worker_grid_ids(cover) == {far.pk}

@@ -88,6 +88,21 @@ def sync_worker_grids(worker: Any, *, actor: Any | None, day: date | None = None
     return grids
 
 
+def sync_all_assignments(*, day: date | None = None) -> int:
+    """Re-sync every worker whose assignments start or end around ``day`` (today): covers
+    gain their grids when a leave starts and lose them after it. Answers the workers synced."""
+    day = day or timezone.localdate()
+    changing = GridAssignment.objects.filter(
+        Q(starts_on=day) | Q(ends_on=day - timedelta(days=1))
+    ).values_list("worker_id", flat=True)
+    from yiwang.accounts.models import User
+
+    workers = list(User.objects.filter(id__in=set(changing)))
+    for worker in workers:
+        sync_worker_grids(worker, actor=None, day=day)
+    return len(workers)
+
+
 def assign_grid(
     worker: Any, grid: Grid, *, actor: Any | None, starts_on: date | None = None
 ) -> GridAssignment:
