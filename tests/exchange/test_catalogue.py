@@ -104,3 +104,21 @@ def test_schema_change_makes_a_new_version_checked_on_the_next_batch(
         "reason": "required",
     }
     assert AuditRecord.objects.filter(action="exchange.schema_changed").exists()
+
+
+def test_the_exchange_endpoints_are_in_the_openapi_document(world: World, client: Client) -> None:
+    client.force_login(world.steward)
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/exchange/resources",
+        "/api/v1/exchange/resources/{code}/batches",
+        "/api/v1/exchange/resources/{code}/records",
+        "/api/v1/exchange/requests",
+        "/api/v1/exchange/grants",
+        "/api/v1/exchange/subscriptions",
+        "/api/v1/exchange/metrics",
+    ):
+        assert path in paths, path
+    batch = paths["/api/v1/exchange/resources/{code}/batches"]["post"]
+    assert "application/x-ndjson" in batch["requestBody"]["content"]
+    assert any(p["name"] == "Batch-Id" for p in batch["parameters"])

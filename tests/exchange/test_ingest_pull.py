@@ -155,3 +155,31 @@ def test_metrics_show_the_volume(world: World, granted: Grant, client: Client) -
     assert metrics["totals"]["records_in"] == 7 and metrics["totals"]["records_out"] == 7
     assert metrics["by_resource"][0]["code"] == "ZJJ-PERMIT"
     assert metrics["backend"] == "database"
+
+
+def test_values_with_copy_special_characters_round_trip(
+    world: World, granted: Grant, client: Client
+) -> None:
+    import json
+
+    tricky = {"permit_no": "A\tB\\C\nD", "holder": 'O\'Brien "x"', "issued_on": "2026-01-02"}
+    body = (json.dumps(tricky) + "\n" + json.dumps({"permit_no": "P2", "floors": True})).encode()
+    rejected = push(client, world.provider_token, "ZJJ-PERMIT", body, "t0")
+    assert rejected.json()["error"]["details"]["rows"] == [
+        {"row": 2, "item": "floors", "reason": "expected an integer"}
+    ]
+    body = (
+        json.dumps(tricky) + "\n" + json.dumps({"permit_no": "P2", "issued_on": "2026-02-30"})
+    ).encode()
+    bad_date = push(client, world.provider_token, "ZJJ-PERMIT", body, "t1")
+    assert bad_date.json()["error"]["details"]["rows"][0]["item"] == "issued_on"
+    assert (
+        push(
+            client, world.provider_token, "ZJJ-PERMIT", json.dumps(tricky).encode(), "t2"
+        ).status_code
+        == 201
+    )
+    record = pull(client, world.consumer_token, "ZJJ-PERMIT").json()["records"][0]
+    assert record["key"] == "A\tB\\C\nD"
+    assert record["data"]["permit_no"] == "A\tB\\C\nD"
+    assert record["data"]["holder"].startswith("O*")

@@ -17,6 +17,11 @@ from yiwang.exchange.schema import CompiledSchema
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
+def _needs_escape(text: str) -> bool:
+    """Whether any of COPY's special characters occur (newlines between values excepted)."""
+    return "\\" in text or "\t" in text or "\r" in text
+
+
 def _escape(text: str) -> str:
     """Text as COPY's text format reads it back unchanged. Most values hold none of the
     special characters, and a substring test is far cheaper than a translate."""
@@ -77,11 +82,12 @@ def _checked(
     records: list[Any], lines: list[str] | None, schema: CompiledSchema, key_item: str
 ) -> ParsedBatch:
     fits = schema.fits
-    if all(map(fits, records)):
+    good, columns = schema.all_fit(records)
+    if good:
         # Valid lines are stored as sent: no second encoding.
         texts = [line.strip() for line in lines] if lines is not None else _dumps(records)
         if key_item:
-            keys = [_key_of(record, key_item) for record in records]
+            keys = [("" if v is None else str(v)[:200]) for v in columns[key_item]]
         else:
             keys = [""] * len(records)
         return ParsedBatch(list(zip(keys, texts, strict=True)), [], len(records))
@@ -226,10 +232,18 @@ class RowWriter:
             return
         prefix = f"{self.resource_id}\t"
         suffix = f"\t{self.batch_pk}\t"
+        keys = [key for key, _text in rows]
+        texts = [text for _key, text in rows]
+        # Escape per chunk: one C-level scan finds whether any value needs it at all.
+        joined_keys = "".join(keys)
+        if _needs_escape(joined_keys) or "\n" in joined_keys:
+            keys = [_escape(k) for k in keys]
+        if _needs_escape("\n".join(texts)):
+            texts = [_escape(t) for t in texts]
         self._copy.write(
             "".join(
-                f"{prefix}{seq}\t{_escape(key)}{suffix}{_escape(text)}\n"
-                for seq, (key, text) in enumerate(rows, first)
+                f"{prefix}{seq}\t{key}{suffix}{text}\n"
+                for seq, key, text in zip(range(first, first + len(rows)), keys, texts, strict=True)
             ).encode("utf-8")
         )
 
