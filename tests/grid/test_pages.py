@@ -282,3 +282,15 @@ def test_a_cover_loses_the_grids_after_the_leave(city: City) -> None:
     assert first.pk in services.worker_grid_ids(cover)
     services.sync_all_assignments(day=today + timedelta(days=3))
     assert services.worker_grid_ids(cover) == {far.pk}
+
+
+def test_the_map_page_and_its_layers_by_role(city: City, as_user: Any) -> None:
+    page = as_user("county_dispatcher").get("/grid/center/map/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "网格地图" in html and "实时位置" in html
+    assert 'data-src="/api/v1/grid/map?region=' in html
+    leader = as_user("leader").get("/grid/center/map/").content.decode()
+    assert "实时位置" not in leader  # leaders see coverage and events, not people
+    assert as_user("grid_worker").get("/api/v1/grid/map").status_code == 403
+    layers = as_user("county_dispatcher").get("/api/v1/grid/map").json()
+    assert layers["grids"] and all("coverage" in g for g in layers["grids"])
