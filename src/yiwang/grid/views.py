@@ -85,7 +85,7 @@ def _js_text() -> dict[str, str]:
         "visit_title": _("Note of the visit"),
         "visit_due": _("visit due"),
         "saved": _("Saved."),
-        "none": _("Nothing here."),
+        "none": _("Nothing here yet."),
         "draft": _("Draft of %(time)s — waiting for the connection"),
         "need_note": _("Write a note."),
         "need_photo": _("Add a photo."),

@@ -538,9 +538,12 @@
     } else {
       status.textContent = T.not_patrolling;
     }
+    renderLog(state.patrols || []);
+  }
+  function renderLog(patrols) {
     const log = $("yg-patrol-log");
     log.replaceChildren();
-    for (const p of state.patrols || []) {
+    for (const p of patrols) {
       const li = document.createElement("li");
       li.textContent = fmt(T.patrol_log, {
         start: new Date(p.started_at).toLocaleTimeString(),
@@ -552,6 +555,15 @@
       log.append(li);
     }
   }
+  // The patrol log of another day.
+  $("yg-patrol-day").addEventListener("change", async (ev) => {
+    const day = ev.target.value;
+    try {
+      renderLog(day ? await call("patrols?day=" + encodeURIComponent(day)) : state.patrols || []);
+    } catch (e) {
+      if (e instanceof Expired) sessionExpired();
+    }
+  });
   $("yg-patrol-start").addEventListener("click", async () => {
     try {
       const g = here && gridAt(here[0], here[1]);
