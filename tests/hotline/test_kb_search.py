@@ -150,3 +150,20 @@ def test_another_process_catches_up_from_the_shared_version(steward: Any) -> Non
     state.fresh_until = 0.0
     assert search_knowledge("燃气泄漏", limit=1)[0].reference == "lamp"
     assert knowledge._current() is state
+
+
+def test_a_dictionary_word_from_the_admin_is_cut_whole(steward: Any) -> None:
+    from yiwang.hotline.models import DictionaryWord
+    from yiwang.hotline.services import save_dictionary_word
+    from yiwang.nlp.tokenize import tokenize
+
+    _entry(steward, "card", "濠河夜游卡怎么办理", "到游客中心办理。")
+    search_knowledge("办理", limit=1)  # the index exists before the word does
+    assert "濠河夜游卡" not in tokenize("濠河夜游卡")
+    save_dictionary_word(DictionaryWord(word="濠河夜游卡"), actor=steward)
+    hit = search_knowledge("濠河夜游卡", limit=1)[0]
+    assert hit.reference == "card"
+    assert hit.question_html.startswith("<mark>濠河夜游卡</mark>")
+    assert "濠河夜游卡" in tokenize("濠河夜游卡")
+    with pytest.raises(ValidationFailed):
+        save_dictionary_word(DictionaryWord(word="两个 词"), actor=steward)

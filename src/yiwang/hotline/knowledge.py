@@ -255,8 +255,7 @@ def warm_index() -> dict[str, float]:
 # -- queries ---------------------------------------------------------------------------------
 
 
-def parse_query(query: str) -> list[str]:
-    """The query's search tokens; refuses empty, over-long and stop-word-only queries."""
+def _check_text(query: str) -> str:
     text = (query or "").strip()
     if not text:
         raise ValidationFailed(_("Enter words to search for."), field="q")
@@ -265,7 +264,12 @@ def parse_query(query: str) -> list[str]:
             _("The query is too long: at most %(max)d characters.") % {"max": MAX_QUERY_CHARS},
             field="q",
         )
-    tokens = tokenize(text)
+    return text
+
+
+def parse_query(query: str) -> list[str]:
+    """The query's search tokens; refuses empty, over-long and stop-word-only queries."""
+    tokens = tokenize(_check_text(query))
     if not tokens:
         raise ValidationFailed(
             _(
@@ -327,13 +331,16 @@ def search_knowledge(
     a department code or name; ``area`` a region code (entries for the whole city, for the
     area's parents, the area itself or places inside it match). Raises ``ValidationFailed``
     (field ``q``) for an empty, over-long or stop-word-only query."""
-    tokens = parse_query(query)
+    _check_text(query)
     limit = max(1, min(int(limit), MAX_LIMIT))
     area_path = _area_path(area) if area else None
     today = timezone.localdate()
 
     with _lock:
+        # The index first: catching up may teach the tokenizer the stewards' new words, and
+        # the query must be cut the way the entries were.
         state = _current()
+        tokens = parse_query(query)
         weights = _weighted(tokens, state.synonyms)
         # Single characters (去, 哪) would mark half an answer; they are marked only when the
         # query has nothing longer.
