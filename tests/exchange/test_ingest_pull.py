@@ -183,3 +183,32 @@ def test_values_with_copy_special_characters_round_trip(
     assert record["key"] == "A\tB\\C\nD"
     assert record["data"]["permit_no"] == "A\tB\\C\nD"
     assert record["data"]["holder"].startswith("O*")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"holder": "张三丰", "phone": "13812345678"},
+        {"holder": "张三", "phone": "12345"},
+        {"holder": "Alice", "phone": "1234"},
+        {"holder": "  王  ", "phone": " 0513-12345678 "},
+        {"holder": "欧阳娜娜", "phone": ""},
+        {"holder": "X"},
+    ],
+)
+def test_database_masking_equals_the_python_masking(
+    world: World, granted: Grant, client: Client, values: dict[str, str]
+) -> None:
+    """On PostgreSQL the database masks; it must give what core.masking gives."""
+    import json
+
+    from yiwang.core.masking import mask_name, mask_phone
+
+    body = json.dumps({"permit_no": "M1", **values}, ensure_ascii=False).encode()
+    assert push(client, world.provider_token, "ZJJ-PERMIT", body, "m").status_code == 201
+    data = pull(client, world.consumer_token, "ZJJ-PERMIT").json()["records"][0]["data"]
+    assert data.get("holder") == mask_name(values["holder"])
+    if "phone" in values:
+        assert data["phone"] == mask_phone(values["phone"])
+    else:
+        assert "phone" not in data
