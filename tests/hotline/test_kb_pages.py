@@ -97,3 +97,25 @@ def test_export_downloads_both_formats(kb_city: Any) -> None:
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert client.get("/hotline/kb/export.jsonl").status_code == 200
     assert client.get("/hotline/kb/export.csv").status_code == 404
+
+
+def test_steward_maintains_synonyms_and_words_on_their_page(kb_city: Any) -> None:
+    from yiwang.hotline.models import DictionaryWord, SynonymGroup
+
+    client = _client(kb_city["data_steward"])
+    page = client.get("/hotline/kb/dictionary/").content.decode()
+    assert "同义词组" in page and "公积金 住房公积金" in page
+    bad = client.post("/hotline/kb/dictionary/", {"action": "add-synonyms", "syn-terms": "的士"})
+    assert bad.status_code == 422
+    assert "请至少填写两个词" in bad.content.decode()
+    ok = client.post(
+        "/hotline/kb/dictionary/", {"action": "add-synonyms", "syn-terms": "的士/出租车"}
+    )
+    assert ok.status_code == 302
+    assert SynonymGroup.objects.filter(terms="的士 出租车").exists()
+    client.post("/hotline/kb/dictionary/", {"action": "add-word", "word-word": "濠河夜游卡"})
+    word = DictionaryWord.objects.get(word="濠河夜游卡")
+    client.post("/hotline/kb/dictionary/", {"action": "toggle-word", "id": str(word.pk)})
+    word.refresh_from_db()
+    assert word.is_active is False
+    assert _client(kb_city["hotline_agent"]).get("/hotline/kb/dictionary/").status_code == 403

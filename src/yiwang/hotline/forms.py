@@ -131,3 +131,21 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("Otherwise nothing is imported while any row has a problem."),
     )
+
+
+class SynonymForm(forms.Form):
+    terms = forms.CharField(
+        label=_("Synonyms"),
+        max_length=300,
+        required=False,
+        help_text=_("Two or more words separated by spaces, commas or slashes."),
+    )
+
+
+class WordForm(forms.Form):
+    word = forms.CharField(
+        label=_("Dictionary word"),
+        max_length=80,
+        required=False,
+        help_text=_("A word the search must keep whole, e.g. a local programme or place."),
+    )

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.hotline import knowledge_io, services
-from yiwang.hotline.forms import EntryForm, ImportForm, SearchForm
+from yiwang.hotline.forms import EntryForm, ImportForm, SearchForm, SynonymForm, WordForm
 from yiwang.hotline.knowledge import search_knowledge
-from yiwang.hotline.models import KnowledgeEntry
+from yiwang.hotline.models import DictionaryWord, KnowledgeEntry, SynonymGroup
 
 
 def _denied(request: HttpRequest) -> HttpResponse:
@@ -227,3 +227,57 @@ def kb_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpRes
     )
     streaming["Content-Disposition"] = f'attachment; filename="knowledge-{stamp}.jsonl"'
     return streaming
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kb_dictionary(request: HttpRequest) -> HttpResponse:
+    """Synonym groups and dictionary words (also in the Django admin, for administrators)."""
+    if not services.can_edit(request.user):
+        return _denied(request)
+    synonym_form = SynonymForm(prefix="syn")
+    word_form = WordForm(prefix="word")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add-synonyms":
+                synonym_form = SynonymForm(request.POST, prefix="syn")
+                if synonym_form.is_valid():
+                    group = SynonymGroup(terms=synonym_form.cleaned_data["terms"])
+                    services.save_synonym_group(group, actor=request.user)
+                    return HttpResponseRedirect(reverse("hotline:kb_dictionary"))
+            elif action == "add-word":
+                word_form = WordForm(request.POST, prefix="word")
+                if word_form.is_valid():
+                    word = DictionaryWord(word=word_form.cleaned_data["word"])
+                    services.save_dictionary_word(word, actor=request.user)
+                    return HttpResponseRedirect(reverse("hotline:kb_dictionary"))
+            elif action in ("toggle-synonyms", "toggle-word"):
+                model = SynonymGroup if action == "toggle-synonyms" else DictionaryWord
+                pk = request.POST.get("id", "")
+                obj = model.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+                if obj is None:
+                    raise Http404
+                obj.is_active = not obj.is_active
+                if isinstance(obj, SynonymGroup):
+                    services.save_synonym_group(obj, actor=request.user)
+                else:
+                    services.save_dictionary_word(obj, actor=request.user)
+                return HttpResponseRedirect(reverse("hotline:kb_dictionary"))
+        except DomainError as exc:
+            form = synonym_form if action == "add-synonyms" else word_form
+            name = "terms" if action == "add-synonyms" else "word"
+            form.add_error(name if exc.field == name else None, exc.message)
+        status = 422
+    return render(
+        request,
+        "hotline/kb_dictionary.html",
+        {
+            "synonym_form": synonym_form,
+            "word_form": word_form,
+            "groups": SynonymGroup.objects.order_by("terms"),
+            "words": DictionaryWord.objects.order_by("word"),
+        },
+        status=status,
+    )
