@@ -294,3 +294,24 @@ def test_the_map_page_and_its_layers_by_role(city: City, as_user: Any) -> None:
     assert as_user("grid_worker").get("/api/v1/grid/map").status_code == 403
     layers = as_user("county_dispatcher").get("/api/v1/grid/map").json()
     assert layers["grids"] and all("coverage" in g for g in layers["grids"])
+
+
+def test_special_grids_with_their_department_and_workers(city: City, as_user: Any) -> None:
+    from yiwang.geo.models import Grid
+    from yiwang.grid.models import SpecialGridUnit
+
+    special = Grid.objects.filter(kind="special", county__code="320613").order_by("code").first()
+    plain = Grid.objects.filter(kind="comprehensive", county__code="320613").first()
+    assert special is not None and plain is not None
+    county = as_user("county_dispatcher")
+    bad = county.post(
+        "/grid/center/special/", {"grid": plain.code, "department": city.department.code}
+    )
+    assert "error=" in bad["Location"]
+    ok = county.post(
+        "/grid/center/special/", {"grid": special.code, "department": city.department.code}
+    )
+    assert "message=" in ok["Location"]
+    assert SpecialGridUnit.objects.get(grid=special).department == city.department
+    page = county.get("/grid/center/workers/").content.decode()
+    assert "专属网格" in page and special.name in page and city.department.name in page

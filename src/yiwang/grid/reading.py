@@ -449,3 +449,36 @@ def map_layers(user: Any, *, region: Region | None = None) -> dict[str, Any]:
         "events": list(events),
         "positions": positions,
     }
+
+
+def special_grids(user: Any) -> list[dict[str, Any]]:
+    """The special grids the user may see, with their department and their workers."""
+    grids = list(
+        Grid.objects.visible_to(user)
+        .filter(kind="special")
+        .select_related("unit__department", "town")
+        .defer("geometry")
+        .order_by("code")[:300]
+    )
+    today = timezone.localdate()
+    workers: dict[int, list[str]] = defaultdict(list)
+    for a in (
+        GridAssignment.objects.filter(grid__in=grids, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("worker")
+    ):
+        workers[a.grid_id].append(a.worker.full_name or a.worker.username)
+    rows = []
+    for g in grids:
+        unit = getattr(g, "unit", None)
+        rows.append(
+            {
+                "code": g.code,
+                "name": g.name,
+                "site_type": g.get_site_type_display(),
+                "town": g.town.name,
+                "department": unit.department.name if unit else "",
+                "workers": workers.get(g.pk, []),
+            }
+        )
+    return rows

@@ -190,6 +190,23 @@ def record_leave(
     return len(grids)
 
 
+def set_special_unit(grid: Grid, department: Any, *, actor: Any | None) -> SpecialGridUnit:
+    """Name the department a special grid belongs to; its reports sent up go there first."""
+    if grid.kind != "special":
+        raise ValidationFailed(_("Only a special grid belongs to a department."), field="grid")
+    with transaction.atomic():
+        unit, _created = SpecialGridUnit.objects.update_or_create(
+            grid=grid, defaults={"department": department}
+        )
+        record_audit(
+            "grid.special_unit",
+            actor=actor,
+            obj=unit,
+            after={"grid": grid.code, "department": department.code},
+        )
+    return unit
+
+
 def on_leave(worker: Any, day: date | None = None) -> bool:
     day = day or timezone.localdate()
     return worker.grid_leaves.filter(starts_on__lte=day, ends_on__gte=day).exists()

@@ -17,5 +17,6 @@ urlpatterns = [
     path("center/workers/assign/", views.workers_assign, name="workers-assign"),
     path("center/workers/leave/", views.workers_leave, name="workers-leave"),
     path("center/tasks/", views.task_create, name="task-create"),
+    path("center/special/", views.special_unit, name="special-unit"),
     path("center/map/", views.grid_map, name="map"),
 ]

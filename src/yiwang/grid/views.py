@@ -27,6 +27,7 @@ from yiwang.geo.models import Grid
 from yiwang.grid import reading, services
 from yiwang.grid.models import Leave, TaskKind
 from yiwang.org.choices import Role
+from yiwang.org.models import Department
 from yiwang.workorders.attachments import max_bytes
 from yiwang.workorders.models import WorkOrder
 
@@ -264,6 +265,12 @@ def workers(request: HttpRequest) -> HttpResponse:
         "error": request.GET.get("error", ""),
         "can_manage": bool(roles_of(user) & DISPATCH),
         "task_kinds": TaskKind.choices,
+        "special_grids": reading.special_grids(user),
+        "departments": Department.objects.visible_to(user)
+        .filter(is_active=True)
+        .order_by("code")[:400]
+        if roles_of(user) & DISPATCH
+        else [],
     }
     return render(request, "grid/workers.html", context)
 
@@ -368,6 +375,27 @@ def workers_leave(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _back(error=exc.message)
     return _back(message=_("Leave recorded; %(n)d grids covered.") % {"n": n})
+
+
+@login_required
+@require_POST
+def special_unit(request: HttpRequest) -> HttpResponse:
+    if not roles_of(request.user) & DISPATCH:
+        return render(request, "grid/denied.html", status=403)
+    try:
+        grid = get_visible_or_404(
+            Grid.objects.all(), request.user, code=request.POST.get("grid", "")
+        )
+        department = get_visible_or_404(
+            Department.objects.all(), request.user, code=request.POST.get("department", "")
+        )
+        services.set_special_unit(grid, department, actor=request.user)
+    except DomainError as exc:
+        return _back(error=exc.message)
+    return _back(
+        message=_("%(grid)s now reports to %(dept)s first.")
+        % {"grid": grid.name, "dept": department.name}
+    )
 
 
 @login_required
