@@ -14,7 +14,8 @@ consumer token and a grant of five items with two masked, then starts ``yiwang s
    ``/api/v1/exchange/resources/{code}/batches``, one after another, timed end to end (HTTP,
    validation, sequence numbers, COPY, audit); baseline: a plain ``COPY`` of the same lines into
    a table of the same shape (same columns, key and hash partitions) in the same run;
-2. pull: the consumer reads every record back with ``limit=10000`` pages (projection + masking);
+2. pull: one consumer reads every record back in ``limit=10000`` pages (projection + masking),
+   a thread following the cursor headers while the main thread parses the pages it has;
 3. latency: the server restarted with ``NATS_URL``; a NATS subscriber on the resource's subject;
    ``--latency-samples`` batches of 10 records, each timed from the POST to the subscriber
    receiving the message (p50/p95);
@@ -200,21 +201,38 @@ def _copy_baseline(lines: list[str]) -> float:
 
 
 def _pull_all(base: str, token: str) -> tuple[int, float, dict[str, Any]]:
-    after, count = 0, 0
+    """One consumer reading everything: a fetching thread follows the cursor in the response
+    headers while the main thread parses the pages it already has."""
+    import queue
+
+    pages: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+
+    def fetch() -> None:
+        after = 0
+        while True:
+            request = urllib.request.Request(
+                f"{base}/api/v1/exchange/resources/{CODE}/records?after={after}&limit=10000",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with urllib.request.urlopen(request, timeout=120) as reply:
+                body = reply.read()
+                after = int(reply.headers["Yiwang-Next-After"])
+                more = reply.headers["Yiwang-Has-More"] == "true"
+            pages.put(body)
+            if not more:
+                break
+        pages.put(None)
+
+    count = 0
     first: dict[str, Any] = {}
     started = time.perf_counter()
-    while True:
-        request = urllib.request.Request(
-            f"{base}/api/v1/exchange/resources/{CODE}/records?after={after}&limit=10000",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as reply:
-            page = json.loads(reply.read())
-        if not page["records"]:
-            break
+    fetcher = threading.Thread(target=fetch)
+    fetcher.start()
+    while (body := pages.get()) is not None:
+        page = json.loads(body)
         first = first or page["records"][0]
         count += len(page["records"])
-        after = page["next_after"]
+    fetcher.join()
     return count, time.perf_counter() - started, first
 
 

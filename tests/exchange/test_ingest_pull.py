@@ -27,7 +27,9 @@ def test_push_then_pull_projected_and_masked(world: World, granted: Any, client:
         "duplicate": False,
         "schema_version": 1,
     }
-    page = pull(client, world.consumer_token, "ZJJ-PERMIT", after=0, limit=3).json()
+    response = pull(client, world.consumer_token, "ZJJ-PERMIT", after=0, limit=3)
+    assert response["Yiwang-Next-After"] == "3" and response["Yiwang-Has-More"] == "true"
+    page = response.json()
     assert [r["seq"] for r in page["records"]] == [1, 2, 3] and page["has_more"] is True
     first = page["records"][0]
     assert first["delivery_key"] == "ZJJ-PERMIT:1" and first["key"] == "P000000"

@@ -213,8 +213,12 @@ def pull(request: HttpRequest, code: str, after: int = 0, limit: int = 1000) -> 
     if resource is None:
         raise NotFound(f"No resource {code}.")
     page = services.pull_records(resource, client=_client(request), after=after, limit=limit)
-    # Built as text, not validated row by row: the page can hold ten thousand records.
-    return HttpResponse(page.to_json(), content_type="application/json")
+    # Built as text, not validated row by row: the page can hold ten thousand records. The
+    # cursor is in the headers too, so a consumer can ask for the next page before parsing.
+    response = HttpResponse(page.to_json(), content_type="application/json")
+    response["Yiwang-Next-After"] = str(page.next_after)
+    response["Yiwang-Has-More"] = "true" if page.has_more else "false"
+    return response
 
 
 # --- requests and grants --------------------------------------------------------------------
