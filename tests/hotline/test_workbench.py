@@ -332,7 +332,8 @@ def test_call_screen_files_an_order_and_shows_errors_beside_the_field(
     )
     assert refused.status_code == 200
     assert "这个字段是必填项" in refused.content.decode()
-    assert Call.objects.get().outcome == CallOutcome.OPEN
+    call = Call.objects.get(caller=CALLER)
+    assert call.outcome == CallOutcome.OPEN
     town = city.department.region.children.filter(level="town").order_by("code").first()
     done = client.post(
         screen,
@@ -346,7 +347,7 @@ def test_call_screen_files_an_order_and_shows_errors_beside_the_field(
         },
     )
     assert done.status_code == 302
-    call = Call.objects.get()
+    call.refresh_from_db()
     assert call.outcome == CallOutcome.WORK_ORDER
     assert call.work_order.town_id == town.pk
     ended = client.get(screen).content.decode()
@@ -361,3 +362,39 @@ def test_legacy_line_page_lists_the_register(city: City, lines: list[LegacyHotli
     body = page.content.decode()
     assert "12315" in body
     assert "接通率" in body
+
+
+def test_advice_for_stop_words_or_a_long_text_answers_without_failing(city: City) -> None:
+    client = _agent_client(city)
+    only_stop_words = client.get("/api/v1/hotline/advice", {"text": "的了吗呢"})
+    assert only_stop_words.status_code == 200
+    assert only_stop_words.json()["knowledge"] == []
+    long = client.get("/api/v1/hotline/advice", {"text": "公积金提取" * 700})
+    assert long.status_code == 200, long.content
+
+
+def test_an_order_filed_on_the_model_s_advice_records_the_model_version(city: City) -> None:
+    from yiwang.nlp.routing import published_version
+
+    agent = city["hotline_agent"]
+    common = {
+        "actor": agent,
+        "text": "路灯不亮",
+        "request_type": "report",
+        "category": city.category.code,
+        "lon": city.point[0],
+        "lat": city.point[1],
+    }
+    followed = services.file_call(
+        services.start_call(actor=agent, caller=CALLER),
+        suggestion={"model_version": "r20261127-9", "source": "model", "used": True},
+        **common,
+    )
+    assert followed.work_order.routing_model_version == "r20261127-9"
+    ignored = services.file_call(
+        services.start_call(actor=agent, caller=CALLER),
+        suggestion={"model_version": "r20261127-9", "source": "model"},
+        **common,
+    )
+    assert ignored.work_order.routing_model_version == ""
+    assert published_version() is None  # no model in this city: the catalogue advised

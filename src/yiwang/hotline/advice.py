@@ -17,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
+from yiwang.core.errors import DomainError
 from yiwang.core.masking import reveal
 from yiwang.intake.models import Call, LegacyHotline
 from yiwang.intake.services import line_for
@@ -30,6 +31,8 @@ SIMILAR_LIMIT = 5
 # Open orders compared per request: the newest of the category (and town) in the window.
 SIMILAR_SCAN = 300
 SIMILAR_MIN_SCORE = 0.3
+# The search and the model read the opening of a long request: where callers say what they want.
+ADVICE_TEXT = 500
 
 
 def caller_history(user: Any, caller: str) -> list[dict[str, Any]]:
@@ -109,19 +112,23 @@ def _as_dict(value: Any) -> Any:
 
 
 def routing_advice(text: str, *, lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    """The routing suggestion; None while the text says nothing to route on (only stop words)."""
+    from yiwang.nlp.routing import suggest_routing
+
     try:
-        from yiwang.nlp.routing import suggest_routing
-    except ImportError:  # the nlp app ships without a model in some deployments
+        return _as_dict(suggest_routing(text[:ADVICE_TEXT], k=3, lon=lon, lat=lat))
+    except DomainError:
         return None
-    return _as_dict(suggest_routing(text, k=3, lon=lon, lat=lat))
 
 
 def knowledge_advice(text: str, *, category: str | None, limit: int = 5) -> list[dict[str, Any]]:
+    """The best published answers; none while the text has no searchable word."""
+    from yiwang.hotline.knowledge import search_knowledge
+
     try:
-        from yiwang.hotline.knowledge import search_knowledge
-    except ImportError:
+        return [_as_dict(hit) for hit in search_knowledge(text[:ADVICE_TEXT], limit=limit)]
+    except DomainError:
         return []
-    return [_as_dict(hit) for hit in search_knowledge(text, limit=limit)]
 
 
 def similar_open_orders(

@@ -311,9 +311,8 @@ def file_call(
     text = _checked_text(text)
     with transaction.atomic():
         call = _open_call(call)
-        extra = {}
-        if suggestion and suggestion.get("model_version") and suggestion.get("used"):
-            extra["routing_model_version"] = suggestion["model_version"]
+        followed = bool(suggestion and suggestion.get("used"))
+        version = str(suggestion.get("model_version") or "") if suggestion and followed else ""
         order = create_work_order(
             actor=actor,
             channel=Channel.ENTERPRISE if call.source == CallSource.ENTERPRISE else Channel.HOTLINE,
@@ -327,19 +326,10 @@ def file_call(
             contact_phone=_caller_phone(call.caller),
             confidential=confidential,
             priority=priority,
-            **_supported(create_work_order, extra),
+            routing_model_version=version,
         )
         _end(call, actor, CallOutcome.WORK_ORDER, text=text, order=order, suggestion=suggestion)
     return call
-
-
-def _supported(function: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments ``function`` takes (the routing model's version is recorded on the
-    order where the work-order service knows the field)."""
-    import inspect
-
-    names = inspect.signature(function).parameters
-    return {k: v for k, v in kwargs.items() if k in names}
 
 
 def transfer_call(call: Call, *, actor: Any, text: str, line: str, note: str = "") -> Call:
