@@ -391,6 +391,8 @@ def test_an_order_filed_on_the_model_s_advice_records_the_model_version(city: Ci
         **common,
     )
     assert followed.work_order.routing_model_version == "r20261127-9"
+    detail = _agent_client(city).get(f"/api/v1/workorders/{followed.work_order.number}")
+    assert detail.json()["routing_model_version"] == "r20261127-9"
     ignored = services.file_call(
         services.start_call(actor=agent, caller=CALLER),
         suggestion={"model_version": "r20261127-9", "source": "model"},

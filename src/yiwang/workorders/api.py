@@ -167,7 +167,15 @@ def _detail_of(viewer: Any, order: WorkOrder, **extra: Any) -> dict[str, Any]:
         }
         for w in Whistle.objects.filter(order=order).select_related("department")
     ]
-    return _out(viewer, order, timeline=timeline, attachments=files, whistles=whistles, **extra)
+    return _out(
+        viewer,
+        order,
+        timeline=timeline,
+        attachments=files,
+        whistles=whistles,
+        routing_model_version=order.routing_model_version,
+        **extra,
+    )
 
 
 @router.post("/workorders/batch", response={201: WorkOrderBatchOut})

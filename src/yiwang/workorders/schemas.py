@@ -138,6 +138,9 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     timeline: list[EventSchema]
     attachments: list[AttachmentSchema]
     whistles: list[WhistleSchema]
+    routing_model_version: str = Field(
+        "", description="the routing model whose suggestion the order was filed on, if any"
+    )
 
 
 class DuplicateSchema(Schema):
