@@ -24,6 +24,7 @@ from yiwang.workorders import services as workorder_services
 from yiwang.workorders.choices import (
     UNSATISFIED_RATINGS,
     EmergencyLine,
+    EventKind,
     Priority,
     Rating,
     RequestType,
@@ -61,6 +62,9 @@ LABELS: dict[str, Any] = {
     "note": gettext_lazy("Add a note"),
     "whistle": gettext_lazy("Whistle a unit to the scene (吹哨)"),
     "answer_whistle": gettext_lazy("Report to the whistle (报到)"),
+    "self_handle": gettext_lazy("Handle it myself (自办)"),
+    "grid_escalate": gettext_lazy("Send it up to the center (上报)"),
+    "check_self_handled": gettext_lazy("Check the grid worker's own handling"),
 }
 # The next step of the main path in each role's day: opened first on the order page.
 PRIMARY = ("dispatch", "acknowledge", "start", "reply", "approve", "verify", "callback", "rule")
@@ -70,6 +74,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
     "dispatch": ("department", "assisting"),
     "grant_extension": ("until",),
     "callback": ("resolved",),
+    "check_self_handled": ("accepted", "reason"),
 }
 # Fields the service needs although the table does not list them (it refuses without them).
 REQUIRED_TOO: dict[str, tuple[str, ...]] = {"redispatch": ("department",)}
@@ -123,6 +128,11 @@ def _rule_of_effect(action: Action, order: WorkOrder, now: datetime) -> str:
         return _("The order is already at the top tier.")
     if name == "reopen" and order.lead_department_id is None:
         return _("The order has no unit to reopen it with.")
+    if (
+        name == "check_self_handled"
+        and not order.events.filter(kind=EventKind.SELF_HANDLED).exists()
+    ):
+        return _("Only an order the grid worker handled themself is checked so.")
     return ""
 
 
@@ -225,6 +235,12 @@ def _field(name: str, action: str, *, required: bool, departments: list[tuple[st
             label=_("Problem solved, says the citizen"),
             required=False,
             widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
+        )
+    if name == "accepted":
+        return forms.NullBooleanField(
+            label=_("Handling accepted"),
+            required=False,
+            widget=forms.Select(choices=[("true", _("Yes")), ("false", _("No"))]),
         )
     if name == "rating":
         choices = Rating.choices
