@@ -133,13 +133,19 @@ def test_leader_sees_the_city_on_the_big_screen(browser: Any, with_orders: LiveS
         page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 2")
         towns = _series_region_names(page)
         assert town["name"] in towns and "崇川区" not in towns
-        with page.expect_response(lambda r: "/grids.json" in r.url) as grids:
+        with (
+            page.expect_response(lambda r: "/grids.json" in r.url) as grids,
+            page.expect_response(lambda r: "/api/v1/grid/map" in r.url) as grid_layers,
+        ):
             spot = page.evaluate(
                 TO_PIXEL,
                 town["centroid"],
             )
             page.mouse.click(*spot)
         assert grids.value.status == 200
+        # The grid app's layers are asked for the town; a leader sees no live positions.
+        assert grid_layers.value.status == 200
+        assert grid_layers.value.json()["positions"] == []
         page.wait_for_function("() => document.querySelectorAll('#ck-crumbs li').length === 3")
         grid_names = _series_region_names(page)
         assert grid_names and all("网格" in (n or "") for n in grid_names), grid_names

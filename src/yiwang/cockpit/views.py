@@ -59,6 +59,8 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         "county_boundaries_url": f"{BOUNDARIES_URL}?level=county",
         "town_boundaries_url": f"{BOUNDARIES_URL}?level=town",
         "grids_url_template": reverse("cockpit:town-grids", args=["TOWN"]),
+        # The grid app's layers: live positions of grid workers (for the roles that see them).
+        "grid_map_url_template": "/api/v1/grid/map?region=TOWN",
         "refresh_seconds": cache_seconds(),
         "labels": {
             "city": _("Whole city"),
@@ -72,6 +74,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
             "stale": _("Could not refresh; figures from"),
             "map_failed": _("The map could not be loaded; the figures are unaffected."),
             "orders_today": _("Orders today"),
+            "grid_worker": _("Grid worker"),
             "more": pgettext("map legend", "more"),
             "fewer": pgettext("map legend", "fewer"),
         },

@@ -16,7 +16,7 @@
   var labels = JSON.parse(document.getElementById("ck-labels").textContent);
   var refreshMs = Math.max(5, parseInt(main.dataset.refresh, 10) || 30) * 1000;
   var state = {data: null, level: "city", county: null, town: null, chart: null,
-    counties: null, towns: null, names: {}, lastOk: null};
+    counties: null, towns: null, names: {}, workers: {}, lastOk: null};
 
   function text(node, value) {
     node.textContent = value === null || value === undefined ? "—" : String(value);
@@ -265,6 +265,12 @@
     }, {replaceMerge: ["series"]});
   }
 
+  // Grid workers' live positions inside the town shown (the grid app's map; empty for roles
+  // that may not see them).
+  function workerPoints() {
+    return state.town ? (state.workers[state.town] || []) : [];
+  }
+
   function series(regions, points) {
     return [
       {id: "regions", type: "map", geoIndex: 0, nameProperty: "code", data: regions},
@@ -273,7 +279,9 @@
         data: points.filter(function (p) { return !p[2]; })},
       {id: "urgent", type: "effectScatter", coordinateSystem: "geo", symbolSize: 7,
         silent: true, itemStyle: {color: "#ff5a5f"}, rippleEffect: {scale: 3},
-        data: points.filter(function (p) { return p[2]; })}
+        data: points.filter(function (p) { return p[2]; })},
+      {id: "workers", type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 16,
+        itemStyle: {color: "#5ee07a"}, data: workerPoints()}
     ];
   }
 
@@ -296,9 +304,25 @@
           state.names[f.properties.code] = f.properties.name;
         });
         window.echarts.registerMap("ck-town-" + state.town, grids);
-        draw("ck-town-" + state.town, grids.features, function (code, feature) {
-          return feature.properties.today;
-        });
+        var town = state.town;
+        var drawTown = function () {
+          draw("ck-town-" + town, grids.features, function (code, feature) {
+            return feature.properties.today;
+          });
+        };
+        drawTown();
+        if (main.dataset.gridMapUrl) {
+          fetchJson(main.dataset.gridMapUrl.replace("TOWN", encodeURIComponent(town)))
+            .then(function (layers) {
+              state.workers[town] = (layers.positions || []).map(function (p) {
+                return {name: p.worker, value: [p.lon, p.lat], patrolling: p.patrolling};
+              });
+              if (state.town === town) {
+                drawTown();
+              }
+            })
+            .catch(function () { /* the grid map is an extra: the town's figures stand */ });
+        }
       }).catch(mapFailed);
     } else if (state.county) {
       state.level = "county";
@@ -356,6 +380,9 @@
           if (params.seriesId === "regions") {
             return "<strong>" + encode(d.regionName || "") + "</strong><br>" +
               encode(labels.orders_today) + ": " + (d.value || 0);
+          }
+          if (params.seriesId === "workers") {
+            return encode(labels.grid_worker || "") + " " + encode(d.name || "");
           }
           return "";
         }
