@@ -39,18 +39,30 @@ def _clear_cache() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_indexes() -> Iterator[None]:
     """Each test's database starts afresh, so do the process's in-memory indexes built from
-    it (the locator's grids, the dispatch rules, the users' scopes). Loads reset them on
+    it (the locator's grids, the dispatch rules, the users' scopes, the knowledge base's search
+    index and the tokenizer's words, the published routing model). Loads reset them on
     commit, and test transactions never commit; PostgreSQL does not reuse ids, so a stale
     index would point at rows that no longer exist, and SQLite does, so a stale scope would
     belong to another test's user."""
     from yiwang.core.scoping import forget_scopes_locally
     from yiwang.geo.locator import reset_locator
+    from yiwang.hotline.knowledge import forget_index
+    from yiwang.nlp.routing import forget_model
+    from yiwang.nlp.tokenize import reset as reset_tokenizer
     from yiwang.workorders.routing import forget_routing
 
-    for forget in (reset_locator, forget_routing, forget_scopes_locally):
+    forgets = (
+        reset_locator,
+        forget_routing,
+        forget_scopes_locally,
+        forget_index,
+        reset_tokenizer,
+        forget_model,
+    )
+    for forget in forgets:
         forget()
     yield
-    for forget in (reset_locator, forget_routing, forget_scopes_locally):
+    for forget in forgets:
         forget()
 
 
