@@ -65,11 +65,15 @@ def _prepare_database() -> str:
 
 
 def _typed(rng: random.Random, samples: int) -> list[str]:
-    """Prefixes of the requests as they stand at each pause in typing (≥ 6 characters)."""
+    """Prefixes of requests as they stand at each pause in typing (≥ 6 characters). Each
+    request names a different place, as callers do, so no two texts are alike and no cache of
+    a previous answer (or of a tokenised phrase) can serve it."""
+    from yiwang.demo.request_texts import place
+
     texts = []
     while len(texts) < samples:
-        request = rng.choice(REQUESTS)
-        cut = rng.randint(min(6, len(request)), len(request))
+        request = f"我在{place(rng)}，{rng.choice(REQUESTS)}"
+        cut = rng.randint(min(12, len(request)), len(request))
         texts.append(request[:cut])
     return texts
 
@@ -134,7 +138,7 @@ def main() -> None:
             f"p95 {_percentile(values, 0.95):7.1f} ms   p99 {_percentile(values, 0.99):7.1f} ms"
         )
 
-    print(f"samples: {len(texts)} typed prefixes of {len(REQUESTS)} requests")
+    print(f"samples: {len(texts)} typed prefixes of {len(REQUESTS)} requests at random places")
     print(line("advice (all three)", total))
     for name, values in parts.items():
         print(line(f"  {name}", values))
