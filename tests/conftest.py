@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+# One live server and one Playwright for every app's browser tests (see tests/livebrowser.py).
+from tests.livebrowser import browser, live_yiwang, page  # noqa: F401
+
 DEMO_TEST_PASSWORD = "Test-Passw0rd!"
 
 

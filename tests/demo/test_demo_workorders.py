@@ -71,6 +71,10 @@ def test_the_demo_city_can_come_with_orders_in_one_command() -> None:
     out = StringIO()
     call_command("demo", "load", "--scale", "small", "--orders", "6", stdout=out)
 
-    assert WorkOrder.objects.count() == 6
+    # The six sample orders, and besides them only the grid app's demo reports.
+    assert WorkOrder.objects.filter(grid_report__isnull=True).count() == 6
     assert "Created 6 work orders" in out.getvalue()
+    # Every app's demo data came with it, each reporting a line.
+    for line in ("12345:", "Knowledge base:", "Routing model", "opinion:", "grid:", "exchange"):
+        assert line in out.getvalue(), line
     assert verify_chain().ok

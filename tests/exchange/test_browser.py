@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import LiveServer, browser, live_yiwang, page, screenshot  # noqa: F401
+from tests.web.conftest import LiveServer, screenshot
 from yiwang.demo.accounts import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page: Any, server: LiveServer, username: str) -> None:  # noqa: F811
+def _sign_in(page: Any, server: LiveServer, username: str) -> None:
     page.goto(f"{server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -23,8 +23,8 @@ def _sign_in(page: Any, server: LiveServer, username: str) -> None:  # noqa: F81
 
 
 def test_steward_finds_a_resource_and_sees_its_grants_and_metrics(
-    page: Any,  # noqa: F811
-    live_yiwang: LiveServer,  # noqa: F811
+    page: Any,
+    live_yiwang: LiveServer,
 ) -> None:
     _sign_in(page, live_yiwang, "data_steward")
     page.click("nav.yw-nav >> text=数据共享交换")

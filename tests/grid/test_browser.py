@@ -15,7 +15,7 @@ import pytest
 from shapely.geometry import shape
 
 from tests.grid.conftest import PNG
-from tests.web.conftest import LiveServer, browser, live_yiwang, screenshot  # noqa: F401
+from tests.web.conftest import LiveServer, screenshot
 from yiwang.demo.accounts import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -57,14 +57,14 @@ def _count(server: LiveServer, description: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def inside(live_yiwang: LiveServer) -> tuple[float, float]:  # noqa: F811
+def inside(live_yiwang: LiveServer) -> tuple[float, float]:
     """A point inside the demo grid worker's first grid."""
     me = _get(live_yiwang, _token(live_yiwang, "grid_worker"), "/grid/me")
     point = shape(me["grids"][0]["geometry"]).representative_point()
     return point.x, point.y
 
 
-def _phone(browser: Any, point: tuple[float, float]) -> Any:  # noqa: F811
+def _phone(browser: Any, point: tuple[float, float]) -> Any:
     context = browser.new_context(
         locale="zh-CN",
         viewport={"width": 375, "height": 667},
@@ -81,7 +81,7 @@ def _phone(browser: Any, point: tuple[float, float]) -> Any:  # noqa: F811
     return page
 
 
-def _desk(browser: Any) -> Any:  # noqa: F811
+def _desk(browser: Any) -> Any:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     return context.new_page()
 
@@ -108,8 +108,8 @@ def _fill_report(page: Any, description: str, *, mode: str = "escalate") -> None
 
 
 def test_a_report_survives_a_lost_connection_and_arrives_once(
-    browser: Any,  # noqa: F811
-    live_yiwang: LiveServer,  # noqa: F811
+    browser: Any,
+    live_yiwang: LiveServer,
     inside: tuple[float, float],
 ) -> None:
     page = _phone(browser, inside)
@@ -157,8 +157,8 @@ def test_a_report_survives_a_lost_connection_and_arrives_once(
 
 
 def test_a_worker_handles_a_matter_themself(
-    browser: Any,  # noqa: F811
-    live_yiwang: LiveServer,  # noqa: F811
+    browser: Any,
+    live_yiwang: LiveServer,
     inside: tuple[float, float],
 ) -> None:
     page = _phone(browser, inside)
@@ -203,8 +203,8 @@ def test_a_worker_handles_a_matter_themself(
 
 
 def test_an_escalation_is_whistled_and_the_department_reports(
-    browser: Any,  # noqa: F811
-    live_yiwang: LiveServer,  # noqa: F811
+    browser: Any,
+    live_yiwang: LiveServer,
     inside: tuple[float, float],
 ) -> None:
     page = _phone(browser, inside)

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import LiveServer, browser, live_yiwang, page, screenshot  # noqa: F401
+from tests.web.conftest import LiveServer, screenshot
 from yiwang.demo.accounts import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_data_steward_tries_a_suggestion_and_publishes_a_version(
-    page: Any,  # noqa: F811
-    live_yiwang: LiveServer,  # noqa: F811
+    page: Any,
+    live_yiwang: LiveServer,
 ) -> None:
     subprocess.run(
         [

@@ -87,7 +87,3 @@ def dispatcher_elsewhere(city: City) -> Any:
     center = CommandCenter.objects.get(region=probe.county)
     assign_role(user, Role.COUNTY_DISPATCHER, actor=None, center=center)
     return user
-
-
-# The browser test's live server, browser and page (tests/web/conftest.py).
-from tests.web.conftest import browser, live_yiwang, page  # noqa: E402, F401
