@@ -64,6 +64,9 @@ def test_demo_registers_78_legacy_lines_with_departments_and_three_months_of_cal
     assert "12345" not in numbers
     assert all(line.department_id for line in lines)
     assert sum(1 for line in lines if line.default_category_id) > 20
+    # Each line lists the categories it served: its department's in the catalogue.
+    served = next(line for line in lines if line.default_category_id)
+    assert served.default_category in served.categories.all()
     assert Call.objects.filter(legacy_line__isnull=False).count() > 500
 
 
@@ -362,6 +365,7 @@ def test_legacy_line_page_lists_the_register(city: City, lines: list[LegacyHotli
     body = page.content.decode()
     assert "12315" in body
     assert "接通率" in body
+    assert "原热线受理分类" in body
 
 
 def test_advice_for_stop_words_or_a_long_text_answers_without_failing(city: City) -> None:

@@ -39,13 +39,19 @@ def consolidation(user: Any, start: date, end: date) -> dict[str, Any]:
         for row in calls.annotate(wait=wait).values("legacy_line").annotate(**counts)
     }
     lines: list[dict[str, Any]] = []
-    for line in LegacyHotline.objects.select_related("department").order_by("number"):
+    registered = (
+        LegacyHotline.objects.select_related("department")
+        .prefetch_related("categories")
+        .order_by("number")
+    )
+    for line in registered:
         row = per_line.get(line.pk, {"calls": 0, "answered": 0, "fast": 0})
         lines.append(
             {
                 "number": line.number,
                 "name": line.name,
                 "department": line.department.short_name or line.department.name,
+                "categories": [c.name for c in line.categories.all()],
                 "calls": row["calls"],
                 "answered": row["answered"],
             }

@@ -240,12 +240,15 @@ def live_advice(request: HttpRequest, query: Query[AdviceQuery]) -> dict[str, An
 def legacy_lines(request: HttpRequest) -> list[dict[str, Any]]:
     """The register of old department numbers answered by 12345."""
     request_user(request)
-    lines = LegacyHotline.objects.select_related("department", "default_category")
+    lines = LegacyHotline.objects.select_related("department", "default_category").prefetch_related(
+        "categories"
+    )
     return [
         {
             "number": line.number,
             "name": line.name,
             "department": line.department.name,
+            "categories": [c.code for c in line.categories.all()],
             "default_category": line.default_category.code if line.default_category else None,
             "rule": line.rule,
             "merged_on": line.merged_on.isoformat() if line.merged_on else None,

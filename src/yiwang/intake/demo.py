@@ -79,6 +79,25 @@ def _line(
     )
 
 
+def _served_categories(lines: list[LegacyHotline]) -> None:
+    """Each line served the categories its department handles by default (the catalogue)."""
+    from yiwang.workorders.models import Category
+
+    by_department: dict[int, list[int]] = {}
+    for pk, department_id in Category.objects.filter(
+        is_active=True, default_department__isnull=False
+    ).values_list("pk", "default_department_id"):
+        by_department.setdefault(department_id, []).append(pk)
+    through = LegacyHotline.categories.through
+    through.objects.bulk_create(
+        [
+            through(legacyhotline_id=line.pk, category_id=category_id)
+            for line in lines
+            for category_id in by_department.get(line.department_id, [])
+        ]
+    )
+
+
 def _calls(rng: random.Random, lines: list[LegacyHotline], agent: Any) -> list[Call]:
     """Three months of calls: about a third through old numbers (fewer as people learn 12345)."""
     now = timezone.now()
@@ -142,6 +161,7 @@ def load_demo_data(*, scale: str, seed: int, progress: ProgressCallback) -> str:
     progress("12345: legacy hotlines and calls", 0, 3)
     with transaction.atomic():
         lines = LegacyHotline.objects.bulk_create(_lines(rng))
+        _served_categories(lines)
         progress("12345: legacy hotlines and calls", 1, 3)
         agent = User.objects.filter(username="hotline_agent").first()
         calls = Call.objects.bulk_create(_calls(rng, lines, agent), batch_size=2000)
