@@ -404,3 +404,29 @@ def test_an_order_filed_on_the_model_s_advice_records_the_model_version(city: Ci
     )
     assert ignored.work_order.routing_model_version == ""
     assert published_version() is None  # no model in this city: the catalogue advised
+
+
+def test_a_call_to_a_department_seat_line_goes_to_that_department(
+    city: City, lines: list[LegacyHotline]
+) -> None:
+    from yiwang.intake.models import HotlineRule
+
+    seat = next(line for line in lines if line.rule == HotlineRule.DEPARTMENT_SEAT)
+    prefill = next(line for line in lines if line.rule == HotlineRule.PREFILL)
+    agent = city["hotline_agent"]
+    common = {
+        "actor": agent,
+        "text": "咨询一下这个业务怎么办理",
+        "request_type": "help",
+        "lon": city.point[0],
+        "lat": city.point[1],
+    }
+    handed = services.file_call(
+        services.start_call(actor=agent, caller=CALLER, dialled=seat.number), **common
+    )
+    assert handed.work_order.state == State.DISPATCHED
+    assert handed.work_order.lead_department == seat.department
+    kept = services.file_call(
+        services.start_call(actor=agent, caller=CALLER, dialled=prefill.number), **common
+    )
+    assert kept.work_order.state == State.RECEIVED  # the center dispatches it

@@ -22,6 +22,7 @@ from yiwang.intake.models import (
     CallOutcome,
     CallSource,
     EnterpriseRequest,
+    HotlineRule,
     LegacyHotline,
     Open311Client,
     Open311Request,
@@ -328,8 +329,27 @@ def file_call(
             priority=priority,
             routing_model_version=version,
         )
+        order = _to_department_seat(order, call.legacy_line)
         _end(call, actor, CallOutcome.WORK_ORDER, text=text, order=order, suggestion=suggestion)
     return call
+
+
+def _to_department_seat(order: Any, line: LegacyHotline | None) -> Any:
+    """A call to an old number whose rule is ``department_seat`` goes to that department's
+    expert seat at once: the system dispatches the order there, unless the catalogue already
+    dispatched it."""
+    from yiwang.workorders.choices import State
+    from yiwang.workorders.services import dispatch_work_order
+
+    if line is None or line.rule != HotlineRule.DEPARTMENT_SEAT or order.state != State.RECEIVED:
+        return order
+    return dispatch_work_order(
+        order,
+        actor=None,
+        department=line.department,
+        note=_("Dialled %(number)s: handed to the department's expert seat")
+        % {"number": line.number},
+    )
 
 
 def transfer_call(call: Call, *, actor: Any, text: str, line: str, note: str = "") -> Call:
