@@ -430,3 +430,29 @@ def test_a_call_to_a_department_seat_line_goes_to_that_department(
         services.start_call(actor=agent, caller=CALLER, dialled=prefill.number), **common
     )
     assert kept.work_order.state == State.RECEIVED  # the center dispatches it
+
+
+def test_the_system_administrator_keeps_the_register_in_the_admin(
+    city: City, lines: list[LegacyHotline]
+) -> None:
+    client = Client()
+    client.force_login(city["system_admin"])
+    assert client.get("/admin/intake/legacyhotline/").status_code == 200
+    response = client.post(
+        "/admin/intake/legacyhotline/add/",
+        {
+            "number": "0513-85550000",
+            "name": "市城管局夜间投诉电话",
+            "department": city.department.pk,
+            "rule": "prefill",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    line = LegacyHotline.objects.get(number="0513-85550000")
+    assert AuditRecord.objects.filter(
+        action="hotline.legacy_line_created", object_id=str(line.pk)
+    ).exists()
+    # An agent has no business in the register.
+    agent = _agent_client(city)
+    assert agent.get("/admin/intake/legacyhotline/").status_code == 302

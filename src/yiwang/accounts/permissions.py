@@ -19,6 +19,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
         | {"org.view_roleassignment"}
         | {f"workorders.{a}_{m}" for m in ("category", "dispatchrule") for a in _VIEW_CHANGE_ADD}
+        # 12345: the register of old numbers, the 一企来 pool, the search's words and synonyms,
+        # the routing model's label mapping.
+        | {
+            f"intake.{a}_{m}"
+            for m in ("legacyhotline", "policyspecialist")
+            for a in _VIEW_CHANGE_ADD
+        }
+        | {
+            f"hotline.{a}_{m}"
+            for m in ("dictionaryword", "synonymgroup")
+            for a in (*_VIEW_CHANGE_ADD, "delete")
+        }
+        | {"hotline.view_knowledgeentry"}
+        | {f"nlp.{a}_{m}" for m in ("labelmapping",) for a in (*_VIEW_CHANGE_ADD, "delete")}
     ),
     "security_admin": frozenset(
         {

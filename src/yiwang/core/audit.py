@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -219,3 +219,51 @@ def purge_expired(*, actor: Any | None, now: datetime | None = None) -> int:
             after={"through_id": last.pk, "last_hash": last.entry_hash, "count": count},
         )
     return count
+
+
+def save_audited(
+    obj: Model,
+    *,
+    actor: Any | None,
+    changed: Iterable[str],
+    action: str,
+    check: Callable[[], None] | None = None,
+    value: Callable[[Model, str], Any] | None = None,
+) -> Model:
+    """Validate and save one configuration record (a department, a category, a legacy
+    hotline …), writing what changed to the audit log as ``<action>_created`` or
+    ``<action>_updated``. ``changed`` names the fields a form changed; an unchanged record is not
+    saved. ``check`` runs the record's own rules inside the transaction, after the row is
+    locked; ``value`` renders a field for the audit record (default: its serialisable value)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from yiwang.core.errors import ValidationFailed
+
+    def shown(record: Model, field: str) -> Any:
+        return value(record, field) if value else record.serializable_value(field)
+
+    concrete = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+    fields = sorted(set(changed) & set(concrete))
+    created = obj.pk is None
+    if not created and not fields:
+        return obj
+    try:
+        obj.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), details=exc.message_dict) from exc
+    with transaction.atomic():
+        before = None
+        if not created:
+            old = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            before = {f: shown(old, f) for f in fields}
+        if check is not None:
+            check()
+        obj.save(update_fields=None if created else fields)
+        record_audit(
+            f"{action}_{'created' if created else 'updated'}",
+            actor=actor,
+            obj=obj,
+            before=before,
+            after={f: shown(obj, f) for f in (fields or concrete)},
+        )
+    return obj

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -523,3 +524,32 @@ def _specialist_for(sector: str, county_id: int | None) -> PolicySpecialist | No
         local = [s for s in candidates if s.places == 0 or s.counties.filter(pk=county_id).exists()]
         candidates = local or candidates
     return candidates[0] if candidates else None
+
+
+# --- 12345 configuration (the admin) ---------------------------------------------------------
+
+
+def save_legacy_hotline(
+    line: LegacyHotline, *, actor: Any | None, changed: Iterable[str] = ()
+) -> LegacyHotline:
+    """Register an old number or change its department, default category or rule, audited."""
+    from yiwang.core.audit import save_audited
+
+    save_audited(line, actor=actor, changed=changed, action="hotline.legacy_line")
+    return line
+
+
+def save_policy_specialist(
+    specialist: PolicySpecialist, *, actor: Any | None, changed: Iterable[str] = ()
+) -> PolicySpecialist:
+    """Add a 一企来 specialist or change their sectors, audited; sectors must be known ones."""
+    from yiwang.core.audit import save_audited
+
+    unknown = [s for s in specialist.sectors or [] if s not in ENTERPRISE_SECTORS]
+    if unknown or not specialist.sectors:
+        raise ValidationFailed(
+            _("Sectors are a list of: %(all)s.") % {"all": ", ".join(ENTERPRISE_SECTORS)},
+            field="sectors",
+        )
+    save_audited(specialist, actor=actor, changed=changed, action="hotline.specialist")
+    return specialist

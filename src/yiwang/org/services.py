@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from yiwang.core.audit import record_audit
+from yiwang.core.audit import record_audit, save_audited
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.scoping import forget_scope
 from yiwang.geo.models import Grid, Region
@@ -132,39 +130,11 @@ def remove_role(user: Any, role: str, *, actor: Any | None) -> None:
 # --- operators' edits of the organisation (the admin site calls these) ----------------------
 
 
-def _save_audited(obj: Model, *, actor: Any | None, changed: Iterable[str], label: str) -> Model:
-    """Validate and save one organisation record, writing what changed to the audit log."""
-    concrete = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
-    fields = sorted(set(changed) & set(concrete))
-    created = obj.pk is None
-    if not created and not fields:
-        return obj
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), details=exc.message_dict) from exc
-    with transaction.atomic():
-        before = None
-        if not created:
-            old = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-            before = {f: old.serializable_value(f) for f in fields}
-        obj.save(update_fields=None if created else fields)
-        names = fields or concrete
-        record_audit(
-            f"org.{label}_{'created' if created else 'updated'}",
-            actor=actor,
-            obj=obj,
-            before=before,
-            after={f: obj.serializable_value(f) for f in names},
-        )
-    return obj
-
-
 def save_department(
     department: Department, *, actor: Any | None, changed: Iterable[str] = ()
 ) -> Department:
     """Create a department, or save the fields named in ``changed``, with an audit record."""
-    _save_audited(department, actor=actor, changed=changed, label="department")
+    save_audited(department, actor=actor, changed=changed, action="org.department")
     return department
 
 
@@ -172,7 +142,7 @@ def save_command_center(
     center: CommandCenter, *, actor: Any | None, changed: Iterable[str] = ()
 ) -> CommandCenter:
     """Create a command center, or save the fields named in ``changed``, with an audit record."""
-    _save_audited(center, actor=actor, changed=changed, label="center")
+    save_audited(center, actor=actor, changed=changed, action="org.center")
     return center
 
 
@@ -180,7 +150,7 @@ def save_stationing(
     stationing: Stationing, *, actor: Any | None, changed: Iterable[str] = ()
 ) -> Stationing:
     """Station a department in a center (部门进驻), or change its staff, with an audit record."""
-    _save_audited(stationing, actor=actor, changed=changed, label="stationing")
+    save_audited(stationing, actor=actor, changed=changed, action="org.stationing")
     return stationing
 
 

@@ -17,17 +17,16 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiwang.core.audit import record_audit
+from yiwang.core.audit import record_audit, save_audited
 from yiwang.core.errors import Conflict, ValidationFailed
 from yiwang.core.progress import ProgressCallback
 from yiwang.geo.choices import RegionLevel
@@ -728,39 +727,6 @@ def _value(obj: Any, field: str) -> Any:
     return value
 
 
-def _save_audited(
-    obj: Category | DispatchRule,
-    *,
-    actor: Any | None,
-    changed: Iterable[str],
-    label: str,
-    check: Callable[[], None],
-) -> None:
-    concrete = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
-    fields = sorted(set(changed) & set(concrete))
-    created = obj.pk is None
-    if not created and not fields:
-        return
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), details=exc.message_dict) from exc
-    with transaction.atomic():
-        before = None
-        if not created:
-            old = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-            before = {f: _value(old, f) for f in fields}
-        check()
-        obj.save(update_fields=None if created else fields)
-        record_audit(
-            f"workorders.{label}_{'created' if created else 'updated'}",
-            actor=actor,
-            obj=obj,
-            before=before,
-            after={f: _value(obj, f) for f in (fields or concrete)},
-        )
-
-
 def check_category(category: Category, *, changed: Iterable[str] = ()) -> None:
     """The rules a category must keep beyond its fields' own: a code never changes (work
     orders and data files name it); a subclass sits under a class of its own kind and carries
@@ -849,12 +815,13 @@ def save_category(
     """Create a category, or save the fields named in ``changed``, with an audit record.
     Checked by ``check_category``."""
     changed = list(changed)
-    _save_audited(
+    save_audited(
         category,
         actor=actor,
         changed=changed,
-        label="category",
+        action="workorders.category",
         check=lambda: check_category(category, changed=changed),
+        value=_value,
     )
     return category
 
@@ -864,12 +831,13 @@ def save_dispatch_rule(
 ) -> DispatchRule:
     """Create a dispatch rule, or save the fields named in ``changed``, with an audit record.
     Checked by ``check_dispatch_rule``."""
-    _save_audited(
+    save_audited(
         rule,
         actor=actor,
         changed=changed,
-        label="dispatch_rule",
+        action="workorders.dispatch_rule",
         check=lambda: check_dispatch_rule(rule),
+        value=_value,
     )
     return rule
 
