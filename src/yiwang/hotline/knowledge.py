@@ -353,12 +353,11 @@ def search_knowledge(
             m = meta.get(doc_id)  # type: ignore[call-overload]
             if m is None:
                 return False
-            if include_unpublished:
-                pass
-            elif m.status != EntryStatus.PUBLISHED or (
+            in_force = m.status == EntryStatus.PUBLISHED and not (
                 (m.effective_from is not None and m.effective_from > today)
                 or (m.expires_on is not None and m.expires_on < today)
-            ):
+            )
+            if not (in_force or include_unpublished):
                 return False
             if category and category not in (m.category, m.category_parent):
                 return False

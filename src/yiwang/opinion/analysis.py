@@ -25,7 +25,7 @@ MAX_PERIOD_DAYS = 366
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
-    pass
+    """No progress to show (a page computing its figures, not a background job)."""
 
 
 @dataclass
