@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from yiwang.core.errors import DomainError
+from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.masking import reveal
 from yiwang.intake.models import Call, LegacyHotline
 from yiwang.intake.services import line_for
@@ -93,6 +93,19 @@ def prefill(line: LegacyHotline | None) -> dict[str, Any]:
         "category": category.code if category else "",
         "category_name": category.name if category else "",
     }
+
+
+def place_point(
+    town_code: str | None, lon: float | None, lat: float | None
+) -> tuple[float | None, float | None]:
+    """The point of a phone request: the one given, or else the central point of the town the
+    caller names (the order is then located in that town; docs/hotline.md)."""
+    if lon is not None or lat is not None or not town_code:
+        return lon, lat
+    town = routing.area_by_code(town_code)
+    if town is None:
+        raise ValidationFailed(f"Unknown town {town_code}.", field="town")
+    return town.centroid_lon, town.centroid_lat
 
 
 def screen_pop(user: Any, call: Call) -> dict[str, Any]:

@@ -114,9 +114,7 @@ def _finish(request: HttpRequest, call: Call, action: str, data: dict[str, Any])
             call, actor=user, text=data["text"], line=data["line"], note=data["note"]
         )
     else:
-        from yiwang.hotline.workbench_api import _point
-
-        lon, lat = _point(data["town"] or None, None, None)
+        lon, lat = advice.place_point(data["town"] or None, None, None)
         suggestion = json.loads(data["suggestion"]) if data["suggestion"] else None
         services.file_call(
             call,

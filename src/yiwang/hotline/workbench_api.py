@@ -18,7 +18,6 @@ from yiwang.core.scoping import roles_of
 from yiwang.hotline import advice, reports
 from yiwang.intake import services
 from yiwang.intake.models import Call, LegacyHotline
-from yiwang.workorders import routing
 from yiwang.workorders.lifecycle import DISPATCHERS, HOTLINE
 
 router = Router(tags=["12345 hotline"])
@@ -157,7 +156,7 @@ def file_call(request: HttpRequest, call_id: int, payload: OrderIn) -> dict[str,
     """File the call as a work order; the spine routes it."""
     user = _agent(request)
     body = payload.dict()
-    lon, lat = _point(body.pop("town"), body["lon"], body["lat"])
+    lon, lat = advice.place_point(body.pop("town"), body["lon"], body["lat"])
     body.update(lon=lon, lat=lat)
     call = services.file_call(_call(user, call_id), actor=user, **body)
     return _call_out(user, call)
@@ -169,19 +168,6 @@ def transfer_call(request: HttpRequest, call_id: int, payload: TransferIn) -> di
     user = _agent(request)
     call = services.transfer_call(_call(user, call_id), actor=user, **payload.dict())
     return _call_out(user, call)
-
-
-def _point(
-    town_code: str | None, lon: float | None, lat: float | None
-) -> tuple[float | None, float | None]:
-    """A town named without a point stands for its central point (the order is then located in
-    that town; docs/hotline.md)."""
-    if lon is not None or lat is not None or not town_code:
-        return lon, lat
-    town = routing.area_by_code(town_code)
-    if town is None:
-        raise ValidationFailed(f"Unknown town {town_code}.", field="town")
-    return town.centroid_lon, town.centroid_lat
 
 
 @router.post("/hotline/messages", response={201: dict})

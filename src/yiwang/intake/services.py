@@ -513,15 +513,22 @@ def _specialist_for(sector: str, county_id: int | None) -> PolicySpecialist | No
     pool = (
         PolicySpecialist.objects.filter(is_active=True)
         .select_related("user")
+        .prefetch_related("counties")
         .annotate(
-            open=Count("requests", filter=~Q(requests__order__state__in=list(CLOSED_STATES))),
-            places=Count("counties"),
+            open=Count(
+                "requests", filter=~Q(requests__order__state__in=list(CLOSED_STATES)), distinct=True
+            )
         )
         .order_by("open", "pk")
     )
     candidates = [s for s in pool if sector in (s.sectors or [])]
     if county_id is not None:
-        local = [s for s in candidates if s.places == 0 or s.counties.filter(pk=county_id).exists()]
+        # A specialist without counties covers the whole city.
+        local = [
+            s
+            for s in candidates
+            if not s.counties.all() or any(c.pk == county_id for c in s.counties.all())
+        ]
         candidates = local or candidates
     return candidates[0] if candidates else None
 
