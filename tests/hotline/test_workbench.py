@@ -456,3 +456,33 @@ def test_the_system_administrator_keeps_the_register_in_the_admin(
     # An agent has no business in the register.
     agent = _agent_client(city)
     assert agent.get("/admin/intake/legacyhotline/").status_code == 302
+
+
+def test_the_pool_shares_enterprise_requests_evenly_whatever_counties_a_specialist_covers(
+    city: City,
+) -> None:
+    from yiwang.accounts.services import create_user
+    from yiwang.geo.models import Region
+    from yiwang.intake.models import PolicySpecialist
+
+    county = city.department.region
+    other = Region.objects.filter(level="county").exclude(pk=county.pk).first()
+    pool = []
+    for name, counties in (("wide", [county, other]), ("narrow", [county])):
+        user = create_user(actor=None, username=name, password="Test-Passw0rd!")
+        specialist = PolicySpecialist.objects.create(user=user, sectors=["trade"])
+        specialist.counties.set(counties)
+        pool.append(specialist)
+    assigned = [
+        services.submit_enterprise_request(
+            actor=city["hotline_agent"],
+            company=f"南通商贸{i}号公司",
+            sector="trade",
+            description="咨询外贸补贴政策",
+            contact_phone="13900003333",
+            lon=city.point[0],
+            lat=city.point[1],
+        ).specialist
+        for i in range(4)
+    ]
+    assert [s.user.username for s in assigned] == ["wide", "narrow", "wide", "narrow"]
